@@ -1,0 +1,205 @@
+"""One API over three backends: the embedded EVM (titanoboa / py-evm, the default), a local
+anvil node, and any RPC URL.
+
+A `Chain` owns a titanoboa environment. While it is active (`with chain:` or
+`chain.activate()`), contract handles returned by `deploy` / `at` send their calls to it, so
+the rest of tpp is written once against contract handles and runs unchanged on every backend.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boa
+from boa.network import NetworkEnv
+from boa.rpc import EthereumRPC
+from eth_account import Account
+from eth_utils import keccak
+
+from tpp import governance
+from tpp.anvil import AnvilNode, rpc_call
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+VYPER_CONTRACTS = ("CappedMinter", "Budget")
+
+# Embedded-chain genesis time: 2026-01-01T00:00:00Z, so demo dates read like real ones.
+EMBEDDED_GENESIS = 1_767_225_600
+# Ether each anvil actor is funded with (wei), enough for any test or demo run.
+ACTOR_FUNDING = 10**24
+
+
+@functools.cache
+def vyper_deployer(name: str):
+    """The compiled deployer for one of tpp's Vyper contracts (compiled once per process)."""
+    if name not in VYPER_CONTRACTS:
+        raise KeyError(f"unknown contract {name!r}; tpp ships {', '.join(VYPER_CONTRACTS)}")
+    return boa.load_partial(str(CONTRACTS_DIR / f"{name}.vy"))
+
+
+def actor_key(name: str) -> bytes:
+    """Deterministic private key for a role-named local actor (devnets and tests only)."""
+    return keccak(b"tpp local actor: " + name.encode())
+
+
+@dataclass
+class Chain:
+    """A backend plus the titanoboa environment that talks to it."""
+
+    backend: str
+    env: Any
+    url: str | None = None
+    node: AnvilNode | None = None
+    _actors: dict[str, str] = field(default_factory=dict)
+    _previous_env: Any = None
+
+    # --- construction ------------------------------------------------------------------
+
+    @classmethod
+    def embedded(cls, genesis: int = EMBEDDED_GENESIS) -> "Chain":
+        """A fresh in-process EVM (py-evm through titanoboa)."""
+        env = boa.Env()
+        env.evm.patch.timestamp = genesis
+        chain = cls(backend="embedded", env=env)
+        return chain.activate()
+
+    @classmethod
+    def current(cls) -> "Chain":
+        """Wrap titanoboa's current embedded environment (tests: the pytest plugin anchors it)."""
+        return cls(backend="embedded", env=boa.env)
+
+    @classmethod
+    def anvil(cls, node: AnvilNode | None = None) -> "Chain":
+        """A chain on a running anvil node (started here on a free loopback port if not given)."""
+        node = node or AnvilNode().start()
+        chain = cls._network(node.url, backend="anvil")
+        chain.node = node
+        return chain
+
+    @classmethod
+    def rpc(cls, url: str) -> "Chain":
+        """Any JSON-RPC endpoint; accounts are added with `add_account`."""
+        return cls._network(url, backend="rpc")
+
+    @classmethod
+    def _network(cls, url: str, backend: str) -> "Chain":
+        env = NetworkEnv(EthereumRPC(url))
+        # titanoboa prints every broadcast; tpp reports what it does itself.
+        env._suppress_debug_tt = True
+        chain = cls(backend=backend, env=env, url=url)
+        return chain.activate()
+
+    # --- activation --------------------------------------------------------------------
+
+    def activate(self) -> "Chain":
+        """Make this chain titanoboa's current environment."""
+        boa.set_env(self.env)
+        return self
+
+    def __enter__(self) -> "Chain":
+        self._previous_env = boa.env
+        return self.activate()
+
+    def __exit__(self, *exc) -> None:
+        if self._previous_env is not None:
+            boa.set_env(self._previous_env)
+
+    def close(self) -> None:
+        if self.node is not None:
+            self.node.stop()
+
+    # --- accounts ----------------------------------------------------------------------
+
+    def actor(self, name: str) -> str:
+        """Address of a role-named actor ("steward", "delegate-3"), able to send transactions.
+
+        Embedded: a titanoboa alias. anvil: a deterministic key, funded with ether.
+        """
+        if name in self._actors:
+            return self._actors[name]
+        if self.backend == "embedded":
+            address = str(self.env.generate_address(name))
+        elif self.backend == "anvil":
+            account = Account.from_key(actor_key(name))
+            self.env.add_account(account)
+            rpc_call(self.url, "anvil_setBalance", [account.address, hex(ACTOR_FUNDING)])
+            address = account.address
+        else:
+            raise RuntimeError(
+                f"chain: no local actor {name!r} on an RPC chain; add a keystore account instead"
+            )
+        self._actors[name] = address
+        return address
+
+    def add_account(self, account) -> str:
+        """Add a signing account (eth_account LocalAccount) to a network chain."""
+        self.env.add_account(account)
+        return account.address
+
+    def set_sender(self, address: str) -> None:
+        self.env.eoa = address
+
+    # --- time --------------------------------------------------------------------------
+
+    def now(self) -> int:
+        """Timestamp of the latest block (embedded: of the block being built)."""
+        if self.backend == "embedded":
+            return int(self.env.evm.patch.timestamp)
+        block = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False])
+        return int(block["timestamp"], 16)
+
+    def warp(self, seconds: int) -> int:
+        """Move chain time forward by `seconds` (and mine a block); returns the new time."""
+        if seconds < 0:
+            raise ValueError("chain: time only moves forward")
+        if self.backend == "embedded":
+            # One block per 12 seconds, at least one block, like a post-merge chain.
+            self.env.time_travel(seconds=seconds, blocks=max(1, seconds // 12))
+        elif self.backend == "anvil":
+            rpc_call(self.url, "evm_increaseTime", [seconds])
+            rpc_call(self.url, "evm_mine", [])
+            self.env._reset_fork()
+        else:
+            raise RuntimeError("chain: time travel needs the embedded chain or anvil")
+        return self.now()
+
+    def warp_to(self, timestamp: int) -> int:
+        """Move chain time forward to `timestamp` (no-op if already there or later)."""
+        now = self.now()
+        if timestamp > now:
+            return self.warp(timestamp - now)
+        return now
+
+    # --- contracts ---------------------------------------------------------------------
+
+    def deploy(self, name: str, *args, sender: str | None = None):
+        """Deploy one of tpp's Vyper contracts."""
+        kwargs = {"sender": sender} if sender else {}
+        return vyper_deployer(name).deploy(*args, **kwargs)
+
+    def at(self, name: str, address: str):
+        """Handle on a deployed tpp Vyper contract."""
+        return vyper_deployer(name).at(address)
+
+    def deploy_artifact(self, name: str, *args, sender: str | None = None):
+        """Deploy a compiled OpenZeppelin-based artifact (TppToken, TppGovernor, ...)."""
+        return governance.deploy_artifact(name, *args, sender=sender)
+
+    def artifact_at(self, name: str, address: str):
+        return governance.at_artifact(name, address)
+
+    @contextlib.contextmanager
+    def anchor(self):
+        """Everything done inside is undone on exit (embedded: state anchor; anvil: snapshot)."""
+        with self.env.anchor():
+            yield
+
+
+def default_chain() -> Chain:
+    """The chain named by TPP_RPC_URL, else a fresh embedded chain."""
+    url = os.environ.get("TPP_RPC_URL")
+    return Chain.rpc(url) if url else Chain.embedded()

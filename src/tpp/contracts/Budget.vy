@@ -1,0 +1,625 @@
+# pragma version ~=0.4.3
+# pragma optimize gas
+"""
+@title Budget
+@license AGPL-3.0-only
+@notice The one minter between the token and every programme. Governance (GAPs, executed
+        by the GAP executor) sets the global bounds here: the inflation threshold (the most
+        tokens per second all programmes together may be scheduled to emit), the lifetime
+        allocation, the largest share of the remaining allocation one epoch may take, the
+        decision-cycle calendar and the delegate-load limit. The TPP executor, or a factory
+        or programme it authorised, asks the Budget to admit each epoch minter with its
+        (cap, start, end); the Budget admits it only if every bound holds, and from then on
+        lets that minter mint no faster than its linear schedule. Anyone can read the
+        scheduled supply curve, the aggregate rate and the headroom left.
+        Lifecycle: deployed with the token and the executors; the token grants it MINTER_ROLE;
+        epochs are admitted and mint; parameters move by GAP votes; it ends by `close()`.
+@dev Invariants: for every admitted minter, minted <= cap * (now - start) / (end - start)
+     (so total minted <= scheduled_supply(now)); the aggregate scheduled rate is at or under
+     the threshold in force at each admission, at every instant of every admitted interval;
+     the sum of admitted caps is at or under the allocation in force at each admission.
+     Lowering a parameter binds later admissions only: admitted epochs keep their schedule.
+     The aggregate rate is kept as a sorted linked list of breakpoints keyed by timestamp,
+     each holding the rate in force until the next one. Epochs that end on the shared
+     decision-cycle boundaries share breakpoints, so admission reads and writes a handful of
+     nodes however many epochs are live.
+@custom:kill `close()` by the CLOSER_ROLE (the GAP executor) stops all minting and admission
+     through the Budget for good; `pause()` by the GUARDIAN_ROLE stops them until `unpause()`.
+"""
+
+from ethereum.ercs import IERC165
+from snekmate.auth import access_control
+from snekmate.utils import pausable
+
+from .interfaces import IMintable
+
+implements: IERC165
+implements: IMintable
+
+initializes: access_control
+initializes: pausable
+
+# `set_role_admin` is deliberately not exported: the role tree (GAP executor over parameters,
+# closing and guardians; TPP executor over admitters) is fixed at deployment.
+exports: (
+    access_control.supportsInterface,
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    pausable.paused,
+)
+
+# Sets the global parameters: the GAP executor.
+PARAMETER_ROLE: public(constant(bytes32)) = keccak256("PARAMETER_ROLE")
+# Closes the Budget for good: the GAP executor.
+CLOSER_ROLE: public(constant(bytes32)) = keccak256("CLOSER_ROLE")
+# Admits epoch minters: the TPP executor and the factories / programmes it authorises.
+ADMITTER_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ROLE")
+# Grants and revokes ADMITTER_ROLE: the TPP executor.
+ADMITTER_ADMIN_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ADMIN_ROLE")
+# Pauses and unpauses all minting and admission: the guardian (an emergency brake).
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+
+# Basis points in 100 %.
+BPS: constant(uint256) = 10_000
+# Most breakpoints one admission or view walks; beyond this the schedule is too fragmented
+# to admit on-chain (about 100 years of quarterly epochs with no shared boundaries).
+MAX_WALK: constant(uint256) = 4_096
+# Most admitted epochs a supply-curve view sums; views only, admissions do not iterate them.
+MAX_EPOCHS: constant(uint256) = 65_536
+# Largest threshold accepted (wei per second): rates are packed into 200 bits.
+MAX_THRESHOLD: constant(uint256) = 2**200 - 1
+# Breakpoint node layout: bit 255 marks a node, bits 200..247 the next node's time
+# (0 = last), bits 0..199 the aggregate rate (wei per second) from this node to the next.
+NODE_EXISTS: constant(uint256) = 1 << 255
+RATE_MASK: constant(uint256) = (1 << 200) - 1
+TIME_MASK: constant(uint256) = (1 << 48) - 1
+# Schedule layout per minter: bits 0..127 cap, 128..175 start, 176..223 end (a set cap marks
+# the minter as admitted, since caps are never zero).
+CAP_MASK: constant(uint256) = (1 << 128) - 1
+
+# The governance token, minted only through `mint` by admitted minters.
+TOKEN: public(immutable(IMintable))
+
+# Most aggregate scheduled emission (wei per second) an admission may bring any instant to.
+inflation_threshold: public(uint256)
+# Most tokens (wei) all admitted epochs together may be capped at, over the Budget's life.
+allocation: public(uint256)
+# Largest share (basis points, 1..10_000) of the not yet admitted allocation one epoch may take.
+max_share_bps: public(uint256)
+# Unix time of the first decision-cycle boundary; cycles repeat every `cycle_length` from it.
+cycle_genesis: public(uint256)
+# Seconds per decision cycle (e.g. 90 days); at least 1.
+cycle_length: public(uint256)
+# Seconds at the end of each cycle in which every programme's evaluation window falls; 1..cycle_length.
+window_length: public(uint256)
+# Most decisions one evaluation window may ask of delegates; read by planners and programmes.
+load_limit: public(uint256)
+
+# Sum of admitted caps (wei); never above the allocation in force when each was admitted.
+committed: public(uint256)
+# Tokens (wei) minted through the Budget so far.
+total_minted: public(uint256)
+# True once closed; permanent.
+closed: public(bool)
+# Admitted minters in order of admission, for the supply-curve views.
+epoch_count: public(uint256)
+epoch_at: public(HashMap[uint256, address])
+# Packed (cap, start, end) per admitted minter; 0 for minters never admitted.
+_schedule: HashMap[address, uint256]
+# Tokens (wei) minted by each admitted minter.
+minted_by: public(HashMap[address, uint256])
+# Breakpoints of the aggregate rate, keyed by unix time; see NODE_EXISTS for the layout.
+_node: HashMap[uint256, uint256]
+# Time of the first live breakpoint (0 = none). Moves forward as breakpoints fall behind now.
+_head: uint256
+
+
+event EpochAdmitted:
+    minter: indexed(address)
+    admitter: indexed(address)
+    cap: uint256
+    start: uint256
+    end: uint256
+    rate: uint256
+
+
+event InflationThresholdSet:
+    old_threshold: uint256
+    new_threshold: uint256
+    effective_at: uint256
+
+
+event AllocationSet:
+    old_allocation: uint256
+    new_allocation: uint256
+    effective_at: uint256
+
+
+event MaxShareSet:
+    old_bps: uint256
+    new_bps: uint256
+    effective_at: uint256
+
+
+event DecisionCycleSet:
+    old_genesis: uint256
+    new_genesis: uint256
+    old_cycle_length: uint256
+    new_cycle_length: uint256
+    old_window_length: uint256
+    new_window_length: uint256
+    effective_at: uint256
+
+
+event LoadLimitSet:
+    old_limit: uint256
+    new_limit: uint256
+    effective_at: uint256
+
+
+event Closed:
+    closer: address
+
+
+@deploy
+def __init__(
+    token: IMintable,
+    gap_executor: address,
+    tpp_executor: address,
+    guardian: address,
+    inflation_threshold: uint256,
+    allocation: uint256,
+    max_share_bps: uint256,
+    cycle_genesis: uint256,
+    cycle_length: uint256,
+    window_length: uint256,
+    load_limit: uint256,
+):
+    """
+    @param token The governance token; must grant this contract its MINTER_ROLE.
+    @param gap_executor GovOps timelock: admin, sets parameters, closes.
+    @param tpp_executor Token-governor timelock: admits epochs and authorises admitters.
+    @param guardian Pauses and unpauses.
+    """
+    assert token.address != empty(address), "budget: zero token"
+    assert gap_executor != empty(address), "budget: zero gap executor"
+    assert tpp_executor != empty(address), "budget: zero tpp executor"
+    assert guardian != empty(address), "budget: zero guardian"
+
+    access_control.__init__()
+    pausable.__init__()
+    if gap_executor != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, gap_executor)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    access_control._grant_role(PARAMETER_ROLE, gap_executor)
+    access_control._grant_role(CLOSER_ROLE, gap_executor)
+    access_control._set_role_admin(ADMITTER_ROLE, ADMITTER_ADMIN_ROLE)
+    access_control._grant_role(ADMITTER_ADMIN_ROLE, tpp_executor)
+    access_control._grant_role(ADMITTER_ROLE, tpp_executor)
+    access_control._grant_role(GUARDIAN_ROLE, guardian)
+
+    TOKEN = token
+    self._set_threshold(inflation_threshold)
+    self._set_allocation(allocation)
+    self._set_max_share(max_share_bps)
+    self._set_decision_cycle(cycle_genesis, cycle_length, window_length)
+    self._set_load_limit(load_limit)
+
+
+# --- minting -------------------------------------------------------------------------------
+
+
+@external
+def mint(_to: address, _amount: uint256):
+    """
+    @notice Mints `_amount` of the token to `_to` for an admitted minter, no faster than that
+            minter's linear schedule.
+    """
+    assert not self.closed, "budget: closed"
+    pausable._require_not_paused()
+    packed: uint256 = self._schedule[msg.sender]
+    assert packed != 0, "budget: minter not admitted"
+    cap: uint256 = packed & CAP_MASK
+    start: uint256 = (packed >> 128) & TIME_MASK
+    end: uint256 = (packed >> 176) & TIME_MASK
+    assert block.timestamp >= start, "budget: epoch not started"
+    new_minted: uint256 = self.minted_by[msg.sender] + _amount
+    assert new_minted <= self._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
+    self.minted_by[msg.sender] = new_minted
+    self.total_minted += _amount
+    extcall TOKEN.mint(_to, _amount)
+
+
+# --- admission -----------------------------------------------------------------------------
+
+
+@external
+def admit(minter: address, cap: uint256, start: uint256, end: uint256):
+    """
+    @notice Admits `minter` to mint up to `cap` linearly over [start, end], if the aggregate
+            scheduled rate stays at or under the threshold at every instant of the interval,
+            the allocation holds and the epoch takes no more than its share.
+    @dev Reverts with the name of the first rule broken; nothing is half-admitted.
+    """
+    access_control._check_role(ADMITTER_ROLE, msg.sender)
+    assert not self.closed, "budget: closed"
+    pausable._require_not_paused()
+    assert minter != empty(address), "budget: zero minter"
+    assert self._schedule[minter] == 0, "budget: minter already admitted"
+    assert cap != 0, "budget: zero cap"
+    assert cap <= CAP_MASK, "budget: cap above uint128"
+    assert end <= TIME_MASK, "budget: time beyond uint48"
+    assert start < end, "budget: start not before end"
+    assert start >= block.timestamp, "budget: start in the past"
+
+    committed: uint256 = self.committed
+    new_committed: uint256 = committed + cap
+    assert new_committed <= self.allocation, "budget: allocation exceeded"
+    assert cap * BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
+
+    # Rounded up, so the recorded rate is never below the epoch's true rate.
+    rate: uint256 = (cap + (end - start) - 1) // (end - start)
+    self._add_rate(start, end, rate, self.inflation_threshold)
+
+    self.committed = new_committed
+    self._schedule[minter] = cap | (start << 128) | (end << 176)
+    index: uint256 = self.epoch_count
+    assert index < MAX_EPOCHS, "budget: too many epochs"
+    self.epoch_at[index] = minter
+    self.epoch_count = index + 1
+    log EpochAdmitted(minter=minter, admitter=msg.sender, cap=cap, start=start, end=end, rate=rate)
+
+
+# --- global parameters (GAPs) ----------------------------------------------------------------
+
+
+@external
+def set_inflation_threshold(new_threshold: uint256):
+    """
+    @notice Sets the most aggregate scheduled emission (wei per second) later admissions may
+            reach; admitted epochs keep their schedule.
+    """
+    access_control._check_role(PARAMETER_ROLE, msg.sender)
+    self._set_threshold(new_threshold)
+
+
+@external
+def set_allocation(new_allocation: uint256):
+    """
+    @notice Sets the lifetime allocation (wei) that the sum of admitted caps may reach.
+    """
+    access_control._check_role(PARAMETER_ROLE, msg.sender)
+    self._set_allocation(new_allocation)
+
+
+@external
+def set_max_share(new_bps: uint256):
+    """
+    @notice Sets the largest share (basis points) of the remaining allocation one epoch may take.
+    """
+    access_control._check_role(PARAMETER_ROLE, msg.sender)
+    self._set_max_share(new_bps)
+
+
+@external
+def set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: uint256):
+    """
+    @notice Sets the shared decision calendar: cycle boundaries at genesis + k * cycle_length,
+            each preceded by an evaluation window of `window_length` seconds.
+    """
+    access_control._check_role(PARAMETER_ROLE, msg.sender)
+    self._set_decision_cycle(genesis, cycle_length, window_length)
+
+
+@external
+def set_load_limit(new_limit: uint256):
+    """
+    @notice Sets the most decisions one evaluation window may carry.
+    """
+    access_control._check_role(PARAMETER_ROLE, msg.sender)
+    self._set_load_limit(new_limit)
+
+
+# --- emergency brake and end of life --------------------------------------------------------
+
+
+@external
+def pause():
+    """
+    @notice Stops all minting and admission through the Budget until `unpause()`.
+    """
+    assert not self.closed, "budget: closed"
+    access_control._check_role(GUARDIAN_ROLE, msg.sender)
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @notice Lets minting and admission resume.
+    """
+    assert not self.closed, "budget: closed"
+    access_control._check_role(GUARDIAN_ROLE, msg.sender)
+    pausable._unpause()
+
+
+@external
+def close():
+    """
+    @notice Ends the Budget: no minting or admission, for good.
+    """
+    access_control._check_role(CLOSER_ROLE, msg.sender)
+    assert not self.closed, "budget: closed"
+    self.closed = True
+    log Closed(closer=msg.sender)
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+@external
+@view
+def schedule_of(minter: address) -> (uint256, uint256, uint256):
+    """
+    @notice The (cap, start, end) a minter was admitted with; zeros if never admitted.
+    """
+    packed: uint256 = self._schedule[minter]
+    return packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK
+
+
+@external
+@view
+def unlocked_of(minter: address, t: uint256) -> uint256:
+    """
+    @notice The most `minter` may have minted by time `t` under its admitted schedule.
+    """
+    packed: uint256 = self._schedule[minter]
+    if packed == 0:
+        return 0
+    return self._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+
+
+@external
+@view
+def scheduled_supply(t: uint256) -> uint256:
+    """
+    @notice The most that can have been minted through the Budget by time `t` under every
+            epoch admitted so far: the curve market actors can model.
+    """
+    total: uint256 = 0
+    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
+        packed: uint256 = self._schedule[self.epoch_at[i]]
+        total += self._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    return total
+
+
+@external
+@view
+def rate_at(t: uint256) -> uint256:
+    """
+    @notice Aggregate scheduled emission rate (wei per second, each epoch's rate rounded up)
+            in force at time `t`.
+    """
+    total: uint256 = 0
+    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
+        packed: uint256 = self._schedule[self.epoch_at[i]]
+        start: uint256 = (packed >> 128) & TIME_MASK
+        end: uint256 = (packed >> 176) & TIME_MASK
+        if start <= t and t < end:
+            cap: uint256 = packed & CAP_MASK
+            total += (cap + (end - start) - 1) // (end - start)
+    return total
+
+
+@external
+@view
+def max_rate(start: uint256, end: uint256) -> uint256:
+    """
+    @notice Highest aggregate scheduled rate (wei per second) at any instant of [start, end),
+            read from the breakpoint list that admissions use.
+    """
+    return self._max_rate(start, end)
+
+
+@external
+@view
+def headroom(start: uint256, end: uint256) -> uint256:
+    """
+    @notice Largest cap (wei) an epoch over [start, end] could be admitted with now: the least
+            of what the threshold, the allocation and the share limit leave. 0 for an interval
+            that could not be admitted at all (in the past, empty, beyond uint48) or while the
+            Budget is paused or closed.
+    """
+    if self.closed or pausable.paused:
+        return 0
+    if start >= end or start < block.timestamp or end > TIME_MASK:
+        return 0
+    threshold: uint256 = self.inflation_threshold
+    peak: uint256 = self._max_rate(start, end)
+    if peak >= threshold:
+        return 0
+    # An epoch of cap c gets rate ceil(c / d), which stays at or under `free` iff c <= free * d.
+    by_rate: uint256 = (threshold - peak) * (end - start)
+    remaining: uint256 = self.allocation - min(self.allocation, self.committed)
+    by_share: uint256 = remaining * self.max_share_bps // BPS
+    return min(min(by_rate, remaining), min(by_share, CAP_MASK))
+
+
+@external
+@view
+def next_cycle_boundary(t: uint256) -> uint256:
+    """
+    @notice First decision-cycle boundary strictly after `t` (the genesis itself when `t` is
+            before it). Epochs that end on these boundaries share one evaluation window.
+    """
+    return self._next_boundary(t)
+
+
+@external
+@view
+def window_of(boundary: uint256) -> (uint256, uint256):
+    """
+    @notice The evaluation window (start, end) that closes at a cycle boundary.
+    """
+    return boundary - min(boundary, self.window_length), boundary
+
+
+# --- internal ------------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _unlocked(cap: uint256, start: uint256, end: uint256, t: uint256) -> uint256:
+    if t <= start:
+        return 0
+    if t >= end:
+        return cap
+    return cap * (t - start) // (end - start)
+
+
+@internal
+@view
+def _next_boundary(t: uint256) -> uint256:
+    genesis: uint256 = self.cycle_genesis
+    if t < genesis:
+        return genesis
+    length: uint256 = self.cycle_length
+    return genesis + ((t - genesis) // length + 1) * length
+
+
+@internal
+def _prune():
+    """
+    @dev Moves the head past breakpoints whose successor is already in the past, so walks
+         start near now. The head node itself may lie in the past: it holds the rate in force
+         now. Pruned nodes are left in storage (clearing them costs more than it refunds).
+    """
+    head: uint256 = self._head
+    for _: uint256 in range(MAX_WALK):
+        if head == 0:
+            break
+        following: uint256 = (self._node[head] >> 200) & TIME_MASK
+        if following == 0 or following > block.timestamp:
+            break
+        head = following
+    self._head = head
+
+
+@internal
+def _ensure_node(t: uint256, from_time: uint256) -> uint256:
+    """
+    @dev Makes sure a breakpoint exists at `t`, walking from `from_time` (a node time <= t, or
+         0 to start at the head), and returns the time of the node it inserted after (0 when
+         it became the head or already existed).
+    """
+    if self._node[t] & NODE_EXISTS != 0:
+        return 0
+    head: uint256 = self._head
+    if head == 0 or t < head:
+        # Before the first breakpoint no epoch is scheduled: the new node carries rate 0.
+        self._node[t] = NODE_EXISTS | (head << 200)
+        self._head = t
+        return 0
+    cursor: uint256 = head
+    if from_time != 0 and from_time > head:
+        cursor = from_time
+    for _: uint256 in range(MAX_WALK):
+        node: uint256 = self._node[cursor]
+        following: uint256 = (node >> 200) & TIME_MASK
+        if following == 0 or following > t:
+            # Insert between cursor and following: the rate in force at t is cursor's.
+            self._node[t] = NODE_EXISTS | (following << 200) | (node & RATE_MASK)
+            self._node[cursor] = (node & ~(TIME_MASK << 200)) | (t << 200)
+            return cursor
+        cursor = following
+    raise "budget: schedule too long"
+
+
+@internal
+def _add_rate(start: uint256, end: uint256, rate: uint256, threshold: uint256):
+    """
+    @dev Adds `rate` to every breakpoint in [start, end), reverting if any would exceed the
+         threshold.
+    """
+    self._prune()
+    self._ensure_node(start, 0)
+    self._ensure_node(end, start)
+    cursor: uint256 = start
+    for _: uint256 in range(MAX_WALK):
+        if cursor == end:
+            return
+        node: uint256 = self._node[cursor]
+        new_rate: uint256 = (node & RATE_MASK) + rate
+        assert new_rate <= threshold, "budget: rate above threshold"
+        self._node[cursor] = (node & ~RATE_MASK) | new_rate
+        cursor = (node >> 200) & TIME_MASK
+    raise "budget: schedule too long"
+
+
+@internal
+@view
+def _max_rate(start: uint256, end: uint256) -> uint256:
+    cursor: uint256 = self._head
+    peak: uint256 = 0
+    for _: uint256 in range(MAX_WALK):
+        if cursor == 0 or cursor >= end:
+            return peak
+        node: uint256 = self._node[cursor]
+        following: uint256 = (node >> 200) & TIME_MASK
+        # The node's rate holds over [cursor, following); count it if that meets [start, end).
+        if following == 0 or following > start:
+            peak = max(peak, node & RATE_MASK)
+        cursor = following
+    raise "budget: schedule too long"
+
+
+@internal
+def _set_threshold(new_threshold: uint256):
+    assert new_threshold <= MAX_THRESHOLD, "budget: threshold too large"
+    log InflationThresholdSet(old_threshold=self.inflation_threshold, new_threshold=new_threshold, effective_at=block.timestamp)
+    self.inflation_threshold = new_threshold
+
+
+@internal
+def _set_allocation(new_allocation: uint256):
+    log AllocationSet(old_allocation=self.allocation, new_allocation=new_allocation, effective_at=block.timestamp)
+    self.allocation = new_allocation
+
+
+@internal
+def _set_max_share(new_bps: uint256):
+    assert new_bps != 0, "budget: zero share"
+    assert new_bps <= BPS, "budget: share above 100%"
+    log MaxShareSet(old_bps=self.max_share_bps, new_bps=new_bps, effective_at=block.timestamp)
+    self.max_share_bps = new_bps
+
+
+@internal
+def _set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: uint256):
+    assert cycle_length != 0, "budget: zero cycle length"
+    assert window_length != 0, "budget: zero window length"
+    assert window_length <= cycle_length, "budget: window longer than cycle"
+    assert genesis <= TIME_MASK, "budget: time beyond uint48"
+    log DecisionCycleSet(
+        old_genesis=self.cycle_genesis,
+        new_genesis=genesis,
+        old_cycle_length=self.cycle_length,
+        new_cycle_length=cycle_length,
+        old_window_length=self.window_length,
+        new_window_length=window_length,
+        effective_at=block.timestamp,
+    )
+    self.cycle_genesis = genesis
+    self.cycle_length = cycle_length
+    self.window_length = window_length
+
+
+@internal
+def _set_load_limit(new_limit: uint256):
+    assert new_limit != 0, "budget: zero load limit"
+    log LoadLimitSet(old_limit=self.load_limit, new_limit=new_limit, effective_at=block.timestamp)
+    self.load_limit = new_limit
