@@ -158,7 +158,8 @@ class Chain:
             raise ValueError("chain: time only moves forward")
         if self.backend == "embedded":
             # One block per 12 seconds, at least one block, like a post-merge chain.
-            self.env.time_travel(seconds=seconds, blocks=max(1, seconds // 12))
+            self.env.evm.patch.timestamp += seconds
+            self.env.evm.patch.block_number += max(1, seconds // 12)
         elif self.backend == "anvil":
             rpc_call(self.url, "evm_increaseTime", [seconds])
             rpc_call(self.url, "evm_mine", [])
