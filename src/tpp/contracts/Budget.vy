@@ -32,6 +32,7 @@ from snekmate.auth import access_control
 from snekmate.utils import pausable
 
 from .interfaces import IMintable
+from . import linear_unlock
 
 implements: IERC165
 implements: IMintable
@@ -228,7 +229,7 @@ def mint(_to: address, _amount: uint256):
     end: uint256 = (packed >> 176) & TIME_MASK
     assert block.timestamp >= start, "budget: epoch not started"
     new_minted: uint256 = self.minted_by[msg.sender] + _amount
-    assert new_minted <= self._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
+    assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
     self.minted_by[msg.sender] = new_minted
     self.total_minted += _amount
     extcall TOKEN.mint(_to, _amount)
@@ -380,7 +381,7 @@ def unlocked_of(minter: address, t: uint256) -> uint256:
     packed: uint256 = self._schedule[minter]
     if packed == 0:
         return 0
-    return self._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    return linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
 
 
 @external
@@ -393,7 +394,7 @@ def scheduled_supply(t: uint256) -> uint256:
     total: uint256 = 0
     for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
         packed: uint256 = self._schedule[self.epoch_at[i]]
-        total += self._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+        total += linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
     return total
 
 
@@ -469,16 +470,6 @@ def window_of(boundary: uint256) -> (uint256, uint256):
 
 
 # --- internal ------------------------------------------------------------------------------
-
-
-@internal
-@pure
-def _unlocked(cap: uint256, start: uint256, end: uint256, t: uint256) -> uint256:
-    if t <= start:
-        return 0
-    if t >= end:
-        return cap
-    return cap * (t - start) // (end - start)
 
 
 @internal

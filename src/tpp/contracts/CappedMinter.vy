@@ -25,6 +25,7 @@ from snekmate.auth import access_control
 from snekmate.utils import pausable
 
 from .interfaces import IMintable
+from . import linear_unlock
 
 implements: IERC165
 
@@ -96,7 +97,7 @@ def __init__(
     cap: uint256,
     start_time: uint256,
     expiration_time: uint256,
-    linear_unlock: bool,
+    linear: bool,
 ):
     """
     @param mintable What this minter mints through (token, Budget, or parent minter).
@@ -104,7 +105,7 @@ def __init__(
     @param cap Most tokens (wei) ever minted here.
     @param start_time First second minting is allowed; not in the past.
     @param expiration_time Last second minting is allowed; not before `start_time`.
-    @param linear_unlock Hold minting to a linear unlock of `cap` over the window.
+    @param linear Hold minting to a linear unlock of `cap` over the window.
     """
     assert mintable.address != empty(address), "minter: zero mintable"
     assert admin != empty(address), "minter: zero admin"
@@ -128,7 +129,7 @@ def __init__(
     CAP = cap
     START_TIME = convert(start_time, uint48)
     EXPIRATION_TIME = convert(expiration_time, uint48)
-    LINEAR_UNLOCK = linear_unlock
+    LINEAR_UNLOCK = linear
 
 
 @external
@@ -239,12 +240,4 @@ def unlocked_at(t: uint256) -> uint256:
 @internal
 @view
 def _unlocked_at(t: uint256) -> uint256:
-    start: uint256 = convert(START_TIME, uint256)
-    end: uint256 = convert(EXPIRATION_TIME, uint256)
-    if t < start:
-        return 0
-    if t >= end:
-        return CAP
-    # Floors, so the unlock never runs ahead of the schedule. CAP < 2**128 and the elapsed
-    # time < 2**48, so the product cannot overflow.
-    return CAP * (t - start) // (end - start)
+    return linear_unlock._unlocked(CAP, convert(START_TIME, uint256), convert(EXPIRATION_TIME, uint256), t)
