@@ -90,6 +90,16 @@ class Chain:
         env = NetworkEnv(EthereumRPC(url))
         # titanoboa prints every broadcast; tpp reports what it does itself.
         env._suppress_debug_tt = True
+
+        # titanoboa forks the node before every transaction and by default caches what it
+        # reads on disk, keyed by chain id and block number. Every fresh anvil has chain id
+        # 31337 and the same block numbers, so a cache left by an earlier node would serve
+        # stale nonces and storage: keep the fork cache in memory only.
+        def reset_fork(block_identifier="latest"):
+            env.fork_rpc(env._rpc, reset_traces=False, block_identifier=block_identifier, cache_dir=None)
+
+        env._reset_fork = reset_fork
+        env._reset_fork()
         chain = cls(backend=backend, env=env, url=url)
         return chain.activate()
 

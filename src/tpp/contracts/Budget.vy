@@ -102,8 +102,6 @@ load_limit: public(uint256)
 
 # Sum of admitted caps (wei); never above the allocation in force when each was admitted.
 committed: public(uint256)
-# Tokens (wei) minted through the Budget so far.
-total_minted: public(uint256)
 # True once closed; permanent.
 closed: public(bool)
 # Admitted minters in order of admission, for the supply-curve views.
@@ -231,7 +229,6 @@ def mint(_to: address, _amount: uint256):
     new_minted: uint256 = self.minted_by[msg.sender] + _amount
     assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
     self.minted_by[msg.sender] = new_minted
-    self.total_minted += _amount
     extcall TOKEN.mint(_to, _amount)
 
 
@@ -395,6 +392,19 @@ def scheduled_supply(t: uint256) -> uint256:
     for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
         packed: uint256 = self._schedule[self.epoch_at[i]]
         total += linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    return total
+
+
+@external
+@view
+def total_minted() -> uint256:
+    """
+    @notice Tokens (wei) minted through the Budget so far: the sum over admitted minters.
+    @dev Summed on read rather than kept in storage, which saves every mint a storage write.
+    """
+    total: uint256 = 0
+    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
+        total += self.minted_by[self.epoch_at[i]]
     return total
 
 
