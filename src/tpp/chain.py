@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,16 @@ from tpp import governance
 from tpp.anvil import AnvilNode, rpc_call
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
-VYPER_CONTRACTS = ("CappedMinter", "Budget")
+VYPER_CONTRACTS = (
+    "CappedMinter",
+    "Budget",
+    "EpochMinter",
+    "Programme",
+    "LinearStream",
+    "StakingRewards",
+    "ProgrammeFactory",
+    "testing/StakeToken",
+)
 
 # Embedded-chain genesis time: 2026-01-01T00:00:00Z, so demo dates read like real ones.
 EMBEDDED_GENESIS = 1_767_225_600
@@ -193,8 +203,12 @@ class Chain:
         return vyper_deployer(name).deploy(*args, **kwargs)
 
     def at(self, name: str, address: str):
-        """Handle on a deployed tpp Vyper contract."""
-        return vyper_deployer(name).at(address)
+        """Handle on a deployed tpp Vyper contract (or a minimal proxy of one)."""
+        with warnings.catch_warnings():
+            # Programmes, mechanisms and epoch minters are EIP-1167 clones: their code is the
+            # proxy's, not the implementation's, which titanoboa would warn about.
+            warnings.filterwarnings("ignore", message="casted bytecode does not match")
+            return vyper_deployer(name).at(address)
 
     def deploy_artifact(self, name: str, *args, sender: str | None = None):
         """Deploy a compiled OpenZeppelin-based artifact (TppToken, TppGovernor, ...)."""

@@ -59,7 +59,8 @@ PARAMETER_ROLE: public(constant(bytes32)) = keccak256("PARAMETER_ROLE")
 CLOSER_ROLE: public(constant(bytes32)) = keccak256("CLOSER_ROLE")
 # Admits epoch minters: the TPP executor and the factories / programmes it authorises.
 ADMITTER_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ROLE")
-# Grants and revokes ADMITTER_ROLE: the TPP executor.
+# Grants and revokes ADMITTER_ROLE, and is its own admin: the TPP executor, which may share it
+# with a programme factory so that the factory lets each new programme admit its epochs.
 ADMITTER_ADMIN_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ADMIN_ROLE")
 # Pauses and unpauses all minting and admission: the guardian (an emergency brake).
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
@@ -197,6 +198,7 @@ def __init__(
     access_control._grant_role(PARAMETER_ROLE, gap_executor)
     access_control._grant_role(CLOSER_ROLE, gap_executor)
     access_control._set_role_admin(ADMITTER_ROLE, ADMITTER_ADMIN_ROLE)
+    access_control._set_role_admin(ADMITTER_ADMIN_ROLE, ADMITTER_ADMIN_ROLE)
     access_control._grant_role(ADMITTER_ADMIN_ROLE, tpp_executor)
     access_control._grant_role(ADMITTER_ROLE, tpp_executor)
     access_control._grant_role(GUARDIAN_ROLE, guardian)

@@ -1,0 +1,256 @@
+# pragma version ~=0.4.3
+# pragma optimize gas
+"""
+@title EpochMinter
+@license AGPL-3.0-only
+@notice The capped minter of one programme epoch, deployed as a minimal proxy (EIP-1167) of
+        one implementation and initialised by its programme, so opening an epoch costs a
+        clone instead of a full contract. Same ZkCappedMinterV2 surface as CappedMinter
+        (`mint`, `CAP`, `minted`, `START_TIME`, `EXPIRATION_TIME`, `MINTABLE`, `closed`,
+        `pause`/`unpause`/`close`, AccessControl, metadata URI), always with linear unlock.
+        Lifecycle: the programme clones and initialises it for an epoch [start, end]; the
+        Budget admits it; the epoch's mechanism mints as tokens unlock; minting stays open
+        `CLAIM_GRACE` seconds after `end` so what unlocked by `end` can still be collected
+        by a late keeper; the programme closes it on KILL.
+@dev Invariants: `minted <= CAP * (now - START_TIME) / (UNLOCK_END - START_TIME)`, nothing
+     mints before start, after `EXPIRATION_TIME = UNLOCK_END + CLAIM_GRACE`, while paused or
+     after close. The implementation itself is born closed, so it can never mint.
+@custom:kill `close()` by the DEFAULT_ADMIN_ROLE holder (the programme; as in
+     ZkCappedMinterV2, close belongs to the admin) disables minting for good.
+"""
+
+from ethereum.ercs import IERC165
+from snekmate.auth import access_control
+from snekmate.utils import pausable
+
+from .interfaces import IMintable
+from . import linear_unlock
+
+implements: IERC165
+
+initializes: access_control
+initializes: pausable
+
+# `set_role_admin` is deliberately not exported: the programme administers every role.
+exports: (
+    access_control.supportsInterface,
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    pausable.paused,
+)
+
+# Role that may call `mint`: the epoch's mechanism.
+MINTER_ROLE: public(constant(bytes32)) = keccak256("MINTER_ROLE")
+# Role that may pause and unpause: the programme (for its guardian).
+PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
+# Longest metadata URI accepted, in bytes.
+MAX_URI_LENGTH: constant(uint256) = 512
+# Packed schedule layout: bits 0..127 cap, 128..175 start, 176..223 unlock end.
+CAP_MASK: constant(uint256) = (1 << 128) - 1
+TIME_MASK: constant(uint256) = (1 << 48) - 1
+
+# What every epoch minter mints through: the Budget. Shared by all clones.
+MINTABLE: public(immutable(IMintable))
+# Seconds after the unlock end during which unlocked tokens may still be minted.
+CLAIM_GRACE: public(immutable(uint256))
+
+# Packed (cap, start, unlock end); 0 until initialised, which is what `initialize` checks.
+_schedule: uint256
+# Tokens (wei) minted so far; never above the cap nor the linear unlock.
+minted: public(uint256)
+# True once closed; permanent. The implementation is closed from birth.
+closed: public(bool)
+# Points at the programme's research questions and KPIs; informational only.
+metadataURI: public(String[MAX_URI_LENGTH])
+
+
+event Minted:
+    minter: indexed(address)
+    to: indexed(address)
+    amount: uint256
+
+
+event Closed:
+    closer: address
+
+
+event MetadataURISet:
+    uri: String[MAX_URI_LENGTH]
+
+
+@deploy
+def __init__(mintable: IMintable, claim_grace: uint256):
+    """
+    @notice Deploys the implementation every epoch clone delegates to.
+    @param mintable The Budget.
+    @param claim_grace Seconds after an epoch's end during which minting stays open.
+    """
+    assert mintable.address != empty(address), "minter: zero mintable"
+    assert claim_grace <= 365 * 86_400, "minter: grace above a year"
+    access_control.__init__()
+    pausable.__init__()
+    access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    MINTABLE = mintable
+    CLAIM_GRACE = claim_grace
+    # The implementation is never an epoch: mark it initialised and closed.
+    self._schedule = 1
+    self.closed = True
+
+
+@external
+def initialize(admin: address, minter: address, cap: uint256, start_time: uint256, unlock_end: uint256):
+    """
+    @notice Sets a fresh clone up for one epoch. Called once, by the programme that cloned it,
+            in the same transaction.
+    @param admin The programme: DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
+    @param minter The epoch's mechanism: MINTER_ROLE (may be empty and granted later).
+    """
+    assert self._schedule == 0, "minter: already initialized"
+    assert admin != empty(address), "minter: zero admin"
+    assert cap != 0, "minter: zero cap"
+    assert cap <= CAP_MASK, "minter: cap above uint128"
+    assert unlock_end + CLAIM_GRACE <= TIME_MASK, "minter: time beyond uint48"
+    assert start_time <= unlock_end, "minter: start after expiration"
+    assert start_time >= block.timestamp, "minter: start in the past"
+    self._schedule = cap | (start_time << 128) | (unlock_end << 176)
+    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
+    access_control._grant_role(PAUSER_ROLE, admin)
+    if minter != empty(address):
+        access_control._grant_role(MINTER_ROLE, minter)
+
+
+@external
+def mint(_to: address, _amount: uint256):
+    """
+    @notice Mints `_amount` to `_to` through the Budget within cap, window and linear unlock.
+    """
+    assert not self.closed, "minter: closed"
+    pausable._require_not_paused()
+    access_control._check_role(MINTER_ROLE, msg.sender)
+    packed: uint256 = self._schedule
+    cap: uint256 = packed & CAP_MASK
+    start: uint256 = (packed >> 128) & TIME_MASK
+    end: uint256 = (packed >> 176) & TIME_MASK
+    new_minted: uint256 = self.minted + _amount
+    assert new_minted <= cap, "minter: cap exceeded"
+    assert block.timestamp >= start, "minter: not started"
+    assert block.timestamp <= end + CLAIM_GRACE, "minter: expired"
+    assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "minter: above linear unlock"
+    self.minted = new_minted
+    extcall MINTABLE.mint(_to, _amount)
+    log Minted(minter=msg.sender, to=_to, amount=_amount)
+
+
+@external
+def pause():
+    """
+    @notice Stops minting until `unpause()`; the unlock clock keeps running.
+    """
+    assert not self.closed, "minter: closed"
+    access_control._check_role(PAUSER_ROLE, msg.sender)
+    pausable._pause()
+
+
+@external
+def unpause():
+    """
+    @notice Lets minting resume.
+    """
+    assert not self.closed, "minter: closed"
+    access_control._check_role(PAUSER_ROLE, msg.sender)
+    pausable._unpause()
+
+
+@external
+def close():
+    """
+    @notice Disables minting for good.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert not self.closed, "minter: closed"
+    self.closed = True
+    log Closed(closer=msg.sender)
+
+
+@external
+def setMetadataURI(_uri: String[MAX_URI_LENGTH]):
+    """
+    @notice Points the minter at its programme's research questions and KPIs.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self.metadataURI = _uri
+    log MetadataURISet(uri=_uri)
+
+
+@external
+@view
+def CAP() -> uint256:
+    return self._schedule & CAP_MASK
+
+
+@external
+@view
+def START_TIME() -> uint48:
+    return convert((self._schedule >> 128) & TIME_MASK, uint48)
+
+
+@external
+@view
+def UNLOCK_END() -> uint48:
+    """
+    @notice When the whole cap has unlocked: the epoch's end.
+    """
+    return convert((self._schedule >> 176) & TIME_MASK, uint48)
+
+
+@external
+@view
+def EXPIRATION_TIME() -> uint48:
+    """
+    @notice Last second minting is allowed: the epoch's end plus the claim grace.
+    """
+    return convert(((self._schedule >> 176) & TIME_MASK) + CLAIM_GRACE, uint48)
+
+
+@external
+@view
+def LINEAR_UNLOCK() -> bool:
+    return True
+
+
+@external
+@view
+def remaining() -> uint256:
+    """
+    @notice CAP - minted.
+    """
+    return (self._schedule & CAP_MASK) - self.minted
+
+
+@external
+@view
+def unlocked_at(t: uint256) -> uint256:
+    """
+    @notice Tokens (wei) unlocked by time `t`.
+    """
+    packed: uint256 = self._schedule
+    return linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+
+
+@external
+@view
+def mintable_now() -> uint256:
+    """
+    @notice What the mechanism could mint in this block (this minter's rules only).
+    """
+    packed: uint256 = self._schedule
+    start: uint256 = (packed >> 128) & TIME_MASK
+    end: uint256 = (packed >> 176) & TIME_MASK
+    if self.closed or pausable.paused or block.timestamp < start or block.timestamp > end + CLAIM_GRACE:
+        return 0
+    limit: uint256 = linear_unlock._unlocked(packed & CAP_MASK, start, end, block.timestamp)
+    return limit - min(limit, self.minted)

@@ -1,0 +1,144 @@
+# pragma version ~=0.4.3
+# pragma optimize gas
+"""
+@title LinearStream
+@license AGPL-3.0-only
+@notice Streams a programme's whole emission, second by second, to one recipient — a Safe
+        that answers to an accountability framework (stage 1 of the TPP roadmap). Anyone may
+        call `claim()` on the recipient's behalf; tokens are minted straight to the recipient.
+        Lifecycle: cloned and initialised by the factory with its programme and recipient;
+        each epoch the programme points it at the epoch's minter; it stops accruing at each
+        epoch's end, while halted by the guardian, and for good when the programme ends.
+@dev Invariants: paid == minted <= accrued <= each minter's linear unlock; nothing accrues
+     outside an epoch or while halted.
+@custom:kill The programme halts it (`set_halted`) and closes the epoch minter on KILL;
+     nothing else can mint for it.
+"""
+
+from .interfaces import IMechanism
+from . import emission
+
+implements: IMechanism
+
+initializes: emission
+
+exports: (
+    emission.programme,
+    emission.minter,
+    emission.epoch_start,
+    emission.epoch_end,
+    emission.rate,
+    emission.throttle_bps,
+    emission.last_update,
+    emission.halted,
+    emission.accrued,
+    emission.minted_current,
+    emission.minted_before,
+)
+
+# Who receives the stream; set once at initialisation.
+recipient: public(address)
+
+
+event Claimed:
+    recipient: indexed(address)
+    caller: indexed(address)
+    amount: uint256
+
+
+@deploy
+def __init__():
+    # The implementation is never used directly: initialise it to nobody useful.
+    emission._init(self)
+
+
+@external
+def initialize(programme: address, recipient: address):
+    """
+    @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
+    """
+    assert recipient != empty(address), "stream: zero recipient"
+    emission._init(programme)
+    self.recipient = recipient
+
+
+@external
+def claim() -> uint256:
+    """
+    @notice Mints what has streamed so far to the recipient; callable by anyone.
+    @return The amount minted (wei).
+    """
+    emission.accrued += emission._tick()
+    amount: uint256 = emission._mint_owed(self.recipient)
+    if amount != 0:
+        log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
+    return amount
+
+
+@external
+@view
+def claimable() -> uint256:
+    """
+    @notice What `claim()` would mint now (ignoring pauses up the minter tree).
+    """
+    return emission.accrued + emission._pending() - emission.minted_current
+
+
+@external
+def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
+    """
+    @notice Pays out the old epoch, then streams from `minter` over [start, end].
+    """
+    emission._only_programme()
+    emission.accrued += emission._tick()
+    if emission.minter.address != empty(address):
+        amount: uint256 = emission._mint_owed(self.recipient)
+        if amount != 0:
+            log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
+    emission._switch(minter, start, end, cap)
+
+
+@external
+def set_halted(halted: bool):
+    """
+    @notice The programme halts (guardian pause, kill) or resumes accrual.
+    """
+    emission._only_programme()
+    emission.accrued += emission._tick()
+    emission._set_halted(halted)
+
+
+@external
+def set_dial(name: bytes32, new_value: uint256):
+    """
+    @notice The programme moves a dial for its steward; only `throttle_bps` exists here.
+    """
+    emission._only_programme()
+    emission.accrued += emission._tick()
+    emission._set_throttle(name, new_value)
+
+
+@external
+def settle():
+    """
+    @notice Mints everything accrued so far (the programme calls it before closing a minter).
+    """
+    emission.accrued += emission._tick()
+    amount: uint256 = emission._mint_owed(self.recipient)
+    if amount != 0:
+        log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
+
+
+@external
+@view
+def total_paid() -> uint256:
+    """
+    @notice Wei paid to the recipient over all epochs (equal to what was minted).
+    """
+    return emission._total_minted()
+
+
+@external
+@view
+def total_minted() -> uint256:
+    return emission._total_minted()

@@ -1,0 +1,263 @@
+# pragma version ~=0.4.3
+# pragma optimize gas
+"""
+@title StakingRewards
+@license AGPL-3.0-only
+@notice Shares a programme's emission pro rata among stakers of one token (an LP token),
+        second by second, with a reward-per-token accumulator. Stakes carry over from epoch
+        to epoch: a new epoch only points the emission clock at a new minter.
+        Lifecycle: cloned and initialised by the factory with its programme and stake token;
+        users `stake`, `withdraw`, `claim`; anyone may `drip()` what has accrued into the
+        contract so claims are plain transfers; accrual stops at each epoch's end, while the
+        guardian halts it, and for good when the programme ends. Stakes can always be
+        withdrawn, whatever the programme's state.
+@dev Known pitfalls of the Synthetix/Uniswap design, and what this contract does instead:
+     - emission for time with nothing staked is dropped at the tick, so it is never minted
+       (unused cap, not stranded tokens);
+     - the accumulator has 36 decimals of precision, so 6-decimal stake tokens and small
+       rates lose at most 1 wei per claim, and rounding always favours the contract;
+     - rewards are minted (dripped) on demand, so there is no "notifyRewardAmount" balance
+       check and the stake token may differ from the reward token without any balance trick:
+       stakes are tracked in `total_staked`, rewards in `held`;
+     - a staker's paid-per-token is set when they stake, so nobody is paid for time before
+       they joined.
+     Invariants: sum(paid) <= held + paid == minted <= accrued <= the minters' unlocks.
+@custom:kill The programme halts accrual and closes the epoch minter on KILL; stakes stay
+     withdrawable and rewards already accrued stay claimable from what was dripped.
+"""
+
+from ethereum.ercs import IERC20
+from .interfaces import IMechanism
+from . import emission
+
+implements: IMechanism
+
+initializes: emission
+
+exports: (
+    emission.programme,
+    emission.minter,
+    emission.epoch_start,
+    emission.epoch_end,
+    emission.rate,
+    emission.throttle_bps,
+    emission.last_update,
+    emission.halted,
+    emission.accrued,
+    emission.minted_current,
+    emission.minted_before,
+)
+
+# Fixed-point scale of the accumulator: 36 decimals, enough for 6-decimal stake tokens.
+ACC_SCALE: constant(uint256) = 10**36
+
+# The governance token rewards are paid in (shared by every clone).
+REWARD_TOKEN: public(immutable(IERC20))
+
+# The token stakers deposit; set once at initialisation.
+stake_token: public(IERC20)
+# Stake token units deposited, in total and per staker.
+total_staked: public(uint256)
+balanceOf: public(HashMap[address, uint256])
+# Reward wei per staked unit, scaled by ACC_SCALE, since the first epoch.
+reward_per_token: public(uint256)
+# Accumulator value each staker was last settled at.
+paid_per_token: public(HashMap[address, uint256])
+# Reward wei settled to a staker but not yet claimed.
+rewards: public(HashMap[address, uint256])
+# Reward wei this contract holds for stakers (dripped minus paid).
+held: public(uint256)
+
+
+event Staked:
+    staker: indexed(address)
+    amount: uint256
+
+
+event Withdrawn:
+    staker: indexed(address)
+    amount: uint256
+
+
+event RewardPaid:
+    staker: indexed(address)
+    amount: uint256
+
+
+event Dripped:
+    caller: indexed(address)
+    amount: uint256
+
+
+@deploy
+def __init__(reward_token: IERC20):
+    """
+    @param reward_token The governance token the Budget mints.
+    """
+    assert reward_token.address != empty(address), "staking: zero reward token"
+    REWARD_TOKEN = reward_token
+    emission._init(self)
+
+
+@external
+def initialize(programme: address, stake_token: IERC20):
+    """
+    @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
+    """
+    assert stake_token.address != empty(address), "staking: zero stake token"
+    emission._init(programme)
+    self.stake_token = stake_token
+
+
+@external
+def stake(amount: uint256):
+    """
+    @notice Deposits `amount` of the stake token; rewards accrue from this second on.
+    """
+    assert amount != 0, "staking: zero amount"
+    self._update(msg.sender)
+    self.total_staked += amount
+    self.balanceOf[msg.sender] += amount
+    assert extcall self.stake_token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed"
+    log Staked(staker=msg.sender, amount=amount)
+
+
+@external
+def withdraw(amount: uint256):
+    """
+    @notice Takes `amount` of the stake back; always possible, whatever the programme's state.
+    """
+    assert amount != 0, "staking: zero amount"
+    assert amount <= self.balanceOf[msg.sender], "staking: amount above stake"
+    self._update(msg.sender)
+    self.total_staked -= amount
+    self.balanceOf[msg.sender] -= amount
+    assert extcall self.stake_token.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
+    log Withdrawn(staker=msg.sender, amount=amount)
+
+
+@external
+def claim() -> uint256:
+    """
+    @notice Pays the caller's rewards; drips first if the contract holds too little.
+    @return The amount paid (wei).
+    """
+    self._update(msg.sender)
+    amount: uint256 = self.rewards[msg.sender]
+    if amount == 0:
+        return 0
+    if self.held < amount:
+        self._drip()
+    self.rewards[msg.sender] = 0
+    self.held -= amount
+    assert extcall REWARD_TOKEN.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
+    log RewardPaid(staker=msg.sender, amount=amount)
+    return amount
+
+
+@external
+def drip() -> uint256:
+    """
+    @notice Mints everything accrued so far into this contract; anyone may call it, so a
+            keeper can batch the minting and claims stay plain transfers.
+    """
+    self._update(empty(address))
+    return self._drip()
+
+
+@external
+@view
+def earned(staker: address) -> uint256:
+    """
+    @notice Rewards (wei) `staker` could claim now.
+    """
+    rpt: uint256 = self.reward_per_token
+    if self.total_staked != 0:
+        rpt += emission._pending() * ACC_SCALE // self.total_staked
+    return self.rewards[staker] + self.balanceOf[staker] * (rpt - self.paid_per_token[staker]) // ACC_SCALE
+
+
+@external
+def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
+    """
+    @notice Drips what the old epoch owes, then points emission at `minter` over [start, end].
+    """
+    emission._only_programme()
+    self._update(empty(address))
+    if emission.minter.address != empty(address):
+        self._drip()
+    emission._switch(minter, start, end, cap)
+
+
+@external
+def set_halted(halted: bool):
+    """
+    @notice The programme halts (guardian pause, kill) or resumes accrual.
+    """
+    emission._only_programme()
+    self._update(empty(address))
+    emission._set_halted(halted)
+
+
+@external
+def set_dial(name: bytes32, new_value: uint256):
+    """
+    @notice The programme moves a dial for its steward; only `throttle_bps` exists here.
+    """
+    emission._only_programme()
+    self._update(empty(address))
+    emission._set_throttle(name, new_value)
+
+
+@external
+def settle():
+    """
+    @notice Drips everything accrued so far (the programme calls it before closing a minter).
+    """
+    self._update(empty(address))
+    self._drip()
+
+
+@external
+@view
+def total_paid() -> uint256:
+    """
+    @notice Reward wei paid out to stakers over the contract's life (minted minus held).
+    """
+    return emission._total_minted() - self.held
+
+
+@external
+@view
+def total_minted() -> uint256:
+    """
+    @notice Reward wei minted into this contract over all epochs.
+    """
+    return emission._total_minted()
+
+
+@internal
+def _update(staker: address):
+    """
+    @dev Ticks the emission clock into the accumulator, then settles `staker` (if any).
+    """
+    amount: uint256 = emission._tick()
+    if amount != 0:
+        staked: uint256 = self.total_staked
+        if staked != 0:
+            self.reward_per_token += amount * ACC_SCALE // staked
+            emission.accrued += amount
+        # With nothing staked the tick is dropped: that emission is simply never minted.
+    if staker != empty(address):
+        rpt: uint256 = self.reward_per_token
+        self.rewards[staker] += self.balanceOf[staker] * (rpt - self.paid_per_token[staker]) // ACC_SCALE
+        self.paid_per_token[staker] = rpt
+
+
+@internal
+def _drip() -> uint256:
+    amount: uint256 = emission._mint_owed(self)
+    if amount != 0:
+        self.held += amount
+        log Dripped(caller=msg.sender, amount=amount)
+    return amount

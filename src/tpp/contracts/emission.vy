@@ -1,0 +1,168 @@
+# pragma version ~=0.4.3
+"""
+@title emission
+@license AGPL-3.0-only
+@notice The emission clock every mechanism shares: the current epoch's minter, its window,
+        the per-second rate at which the epoch's cap unlocks, the steward's throttle dial and
+        the guardian's halt. A mechanism calls `_tick()` before any change and decides what
+        the ticked amount is worth to whom.
+@dev Accrual runs only inside [epoch_start, epoch_end], only while not halted, at
+     `rate * throttle_bps / 10_000`. Each tick floors, so the running sum never exceeds the
+     minter's own (floored) linear unlock and the mechanism can always mint what accrued.
+     The clock's small fields share one storage slot, read once per tick.
+"""
+
+from .interfaces import IEpochMinter
+
+# Fixed-point scale of `rate` (wei * 1e18 per second), so small caps over long epochs keep
+# their precision.
+RATE_SCALE: constant(uint256) = 10**18
+# Basis points in 100 %.
+BPS: constant(uint256) = 10_000
+# Dial name of the throttle: share (basis points) of the unlocking emission passed on.
+THROTTLE: constant(bytes32) = keccak256("throttle_bps")
+# Clock layout: bits 0..47 last update, 48..95 epoch start, 96..143 epoch end,
+# 144..159 throttle (basis points), bit 160 halted.
+TIME_MASK: constant(uint256) = (1 << 48) - 1
+THROTTLE_MASK: constant(uint256) = (1 << 16) - 1
+HALTED_BIT: constant(uint256) = 1 << 160
+
+# The programme that controls this mechanism (sets epochs, dials, halt); empty until initialised.
+programme: public(address)
+# Minter of the current epoch (empty before the first epoch).
+minter: public(IEpochMinter)
+# The epoch's unlock rate at full throttle, in wei * RATE_SCALE per second.
+rate: public(uint256)
+# Packed clock: last update, epoch window, throttle dial, halted flag (layout above).
+_clock: uint256
+# Wei accrued (and owed to someone) against the current minter, and wei minted from it.
+accrued: public(uint256)
+minted_current: public(uint256)
+# Wei minted in earlier epochs.
+minted_before: public(uint256)
+
+
+@external
+@view
+def epoch_start() -> uint256:
+    return (self._clock >> 48) & TIME_MASK
+
+
+@external
+@view
+def epoch_end() -> uint256:
+    return (self._clock >> 96) & TIME_MASK
+
+
+@external
+@view
+def last_update() -> uint256:
+    return self._clock & TIME_MASK
+
+
+@external
+@view
+def throttle_bps() -> uint256:
+    return (self._clock >> 144) & THROTTLE_MASK
+
+
+@external
+@view
+def halted() -> bool:
+    return self._clock & HALTED_BIT != 0
+
+
+@internal
+def _init(programme: address):
+    assert self.programme == empty(address), "mechanism: already initialized"
+    assert programme != empty(address), "mechanism: zero programme"
+    self.programme = programme
+    self._clock = BPS << 144
+
+
+@internal
+@view
+def _only_programme():
+    assert msg.sender == self.programme, "mechanism: caller is not the programme"
+
+
+@internal
+@view
+def _pending_of(clock: uint256) -> uint256:
+    if clock & HALTED_BIT != 0:
+        return 0
+    t0: uint256 = max(clock & TIME_MASK, (clock >> 48) & TIME_MASK)
+    t1: uint256 = min(block.timestamp, (clock >> 96) & TIME_MASK)
+    if t1 <= t0:
+        return 0
+    return self.rate * (t1 - t0) * ((clock >> 144) & THROTTLE_MASK) // BPS // RATE_SCALE
+
+
+@internal
+@view
+def _pending() -> uint256:
+    """
+    @dev Wei that accrued since the last tick and has not been counted yet.
+    """
+    return self._pending_of(self._clock)
+
+
+@internal
+def _tick() -> uint256:
+    """
+    @dev Moves the clock to now and returns what accrued since the last tick. The caller
+         must either count it (`accrued += amount`) or drop it (time with nobody to pay).
+    """
+    clock: uint256 = self._clock
+    amount: uint256 = self._pending_of(clock)
+    if clock & TIME_MASK != block.timestamp:
+        self._clock = (clock & ~TIME_MASK) | block.timestamp
+    return amount
+
+
+@internal
+def _mint_owed(to: address) -> uint256:
+    """
+    @dev Mints everything accrued but not yet minted from the current minter to `to`.
+    """
+    owed: uint256 = self.accrued - self.minted_current
+    if owed != 0:
+        self.minted_current += owed
+        extcall self.minter.mint(to, owed)
+    return owed
+
+
+@internal
+def _switch(minter: address, start: uint256, end: uint256, cap: uint256):
+    """
+    @dev Points the clock at a new epoch; the caller has already ticked and settled the old one.
+    """
+    assert end > start, "mechanism: empty epoch"
+    self.minted_before += self.minted_current
+    self.minter = IEpochMinter(minter)
+    self.rate = cap * RATE_SCALE // (end - start)
+    self.accrued = 0
+    self.minted_current = 0
+    clock: uint256 = self._clock
+    self._clock = (clock & (HALTED_BIT | (THROTTLE_MASK << 144))) | (end << 96) | (start << 48) | max(block.timestamp, start)
+
+
+@internal
+def _set_halted(halted: bool):
+    if halted:
+        self._clock = self._clock | HALTED_BIT
+    else:
+        self._clock = self._clock & ~HALTED_BIT
+
+
+@internal
+def _set_throttle(name: bytes32, new_value: uint256):
+    assert name == THROTTLE, "mechanism: unknown dial"
+    assert new_value <= BPS, "mechanism: throttle above 100%"
+    self._clock = (self._clock & ~(THROTTLE_MASK << 144)) | (new_value << 144)
+
+
+@internal
+@view
+def _total_minted() -> uint256:
+    return self.minted_before + self.minted_current
