@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.tokens",
     "tests.fixtures.budget",
+    "tests.fixtures.programmes",
 ]
