@@ -15,6 +15,7 @@ from eth_utils import keccak
 
 from tpp.chain import Chain
 from tpp.governance import Governance, GovernorSettings, deploy_governance, run_proposal
+from tpp.programmes import ProgrammeLayer, deploy_programme_layer
 
 WAD = 10**18
 DAY = 86_400
@@ -69,6 +70,11 @@ class Stack:
     deployer: str
     guardian: str
     delegates: list[str]
+    layer: ProgrammeLayer | None = None
+
+    @property
+    def factory(self):
+        return self.layer.factory if self.layer else None
 
     @property
     def token(self):
@@ -157,4 +163,8 @@ def deploy_stack(chain: Chain, config: StackConfig | None = None) -> Stack:
     token.renounceRole(TOKEN_MINTER_ADMIN_ROLE, deployer, sender=deployer)
     token.renounceRole(DEFAULT_ADMIN_ROLE, deployer, sender=deployer)
 
-    return Stack(chain, governance, budget, deployer, guardian, delegates)
+    # The programme layer: shared implementations and the factory only the TPP executor drives.
+    # It can create nothing until a TPP vote lets it authorise programmes on the Budget.
+    layer = deploy_programme_layer(chain, budget, token, tpp_executor, sender=deployer)
+
+    return Stack(chain, governance, budget, deployer, guardian, delegates, layer)

@@ -1,0 +1,143 @@
+"""Record and decode every event the embedded chain emits.
+
+The recorder hooks the embedded titanoboa environment: after every successful transaction it
+takes the raw logs (including those of contracts created inside the call, such as epoch
+minter clones) and decodes them with the ABIs of every tpp and OpenZeppelin contract, so a
+run can be written out as JSON lines an indexer or a reader can use without further calls.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import eth_abi
+from eth_utils import keccak, to_checksum_address
+from vyper.compiler.output import build_abi_output
+
+from tpp.artifacts import load_oz
+from tpp.chain import VYPER_CONTRACTS, vyper_deployer
+
+
+def _canonical_type(param: dict[str, Any]) -> str:
+    kind = param["type"]
+    if kind.startswith("tuple"):
+        inner = ",".join(_canonical_type(c) for c in param["components"])
+        return f"({inner}){kind[len('tuple'):]}"
+    return kind
+
+
+def all_abis() -> dict[str, list[dict]]:
+    """Every ABI tpp knows: its Vyper contracts and the compiled OpenZeppelin artifacts."""
+    # The OpenZeppelin token first: where an event signature is shared (Transfer, Approval,
+    # RoleGranted), the governance token's field names are the ones readers expect.
+    abis = {name: load_oz(name)["abi"] for name in ("TppToken", "TppGovernor", "TimelockController")}
+    for name in VYPER_CONTRACTS:
+        abis[name.split("/")[-1]] = build_abi_output(vyper_deployer(name).compiler_data)
+    return abis
+
+
+@dataclass
+class EventDecoder:
+    """topic0 -> (event name, ABI) over every known ABI (first definition wins on clashes,
+    which is safe: same signature means the same layout)."""
+
+    events: dict[bytes, dict] = field(default_factory=dict)
+
+    @classmethod
+    def from_abis(cls, abis: dict[str, list[dict]]) -> "EventDecoder":
+        decoder = cls()
+        for abi in abis.values():
+            for item in abi:
+                if item.get("type") != "event":
+                    continue
+                signature = f"{item['name']}({','.join(_canonical_type(i) for i in item['inputs'])})"
+                decoder.events.setdefault(keccak(text=signature), item)
+        return decoder
+
+    def decode(self, address: str, topics: list[int], data: bytes) -> dict[str, Any] | None:
+        if not topics:
+            return None
+        topic0 = topics[0].to_bytes(32, "big")
+        item = self.events.get(topic0)
+        if item is None:
+            return None
+        indexed = [i for i in item["inputs"] if i.get("indexed")]
+        plain = [i for i in item["inputs"] if not i.get("indexed")]
+        if len(indexed) != len(topics) - 1:
+            return None  # same name and types but a different indexing: not this event
+        args: dict[str, Any] = {}
+        for param, topic in zip(indexed, topics[1:]):
+            raw = topic.to_bytes(32, "big")
+            kind = _canonical_type(param)
+            if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
+                args[param["name"]] = "0x" + raw.hex()  # dynamic indexed values are hashed
+            else:
+                args[param["name"]] = eth_abi.decode([kind], raw)[0]
+        values = eth_abi.decode([_canonical_type(p) for p in plain], data) if plain else ()
+        for param, value in zip(plain, values):
+            args[param["name"]] = value
+        return {"event": item["name"], "address": to_checksum_address(address), "args": args}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, int) and abs(value) >= 2**53:
+        return str(value)  # JSON readers lose precision above 2**53
+    return value
+
+
+class EventRecorder:
+    """Hooks an embedded titanoboa env and keeps every decoded event with its chain time."""
+
+    def __init__(self, env, decoder: EventDecoder | None = None):
+        self.env = env
+        self.decoder = decoder or EventDecoder.from_abis(all_abis())
+        self.records: list[dict[str, Any]] = []
+        self.labels: dict[str, str] = {}
+        self._original = None
+
+    def label(self, address: Any, name: str) -> None:
+        """Name an address (a programme, a mechanism) so records say whose event it is."""
+        self.labels[to_checksum_address(str(address))] = name
+
+    def attach(self) -> "EventRecorder":
+        original = self.env.execute_code
+        self._original = original
+
+        def execute_code(*args, **kwargs):
+            computation = original(*args, **kwargs)
+            if kwargs.get("is_modifying", True) and not kwargs.get("simulate", False) and not computation.is_error:
+                self._take(computation)
+            return computation
+
+        self.env.execute_code = execute_code
+        return self
+
+    def detach(self) -> None:
+        if self._original is not None:
+            self.env.execute_code = self._original
+            self._original = None
+
+    def _take(self, computation) -> None:
+        time = int(self.env.evm.patch.timestamp)
+        for _log_id, address, topics, data in sorted(computation.get_raw_log_entries()):
+            decoded = self.decoder.decode(address, list(topics), bytes(data))
+            if decoded is None:
+                decoded = {"event": "unknown", "address": to_checksum_address(address), "args": {"topics": [hex(t) for t in topics], "data": "0x" + bytes(data).hex()}}
+            decoded["time"] = time
+            decoded["source"] = self.labels.get(decoded["address"], "")
+            self.records.append(decoded)
+
+    def write_jsonl(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as fh:
+            for record in self.records:
+                row = {**record, "args": {k: _plain(v) for k, v in record["args"].items()}}
+                fh.write(json.dumps(row) + "\n")
+        return path

@@ -1,0 +1,56 @@
+"""What the demo story must leave behind, on any backend."""
+
+from tpp.programme_story import CYCLE, DIAL_DAY, DIAL_VALUE, HALT_DAYS, ITERATED_CAP, PROGRAMMES
+from tpp.programmes import STATES
+from tpp.stack import DAY, WAD
+
+CAPS = {p.name: p.epoch_cap for p in PROGRAMMES}
+
+
+def transitions(chain, programme):
+    """(epoch, old, new, reason) of every Transition the programme emitted, from the events."""
+    return [(e["args"]["epoch"], STATES[e["args"]["old_state"]], STATES[e["args"]["new_state"]], e["args"]["reason"]) for e in programme]
+
+
+def check_demo(result, exact: bool):
+    stack, budget, token = result.stack, result.stack.budget, result.stack.token
+    stream, eth, usdc = (result.programmes[n] for n in ("builders-stream", "eth-pool", "usdc-pool"))
+
+    # Final states: everything stopped by itself; epochs as the slate decided.
+    assert [STATES[p.state()] for p in (stream, eth, usdc)] == ["STOPPED"] * 3
+    assert (stream.epoch(), eth.epoch(), usdc.epoch()) == (2, 2, 1)
+    assert eth.epoch_cap() == ITERATED_CAP and stream.epoch_cap() == CAPS["builders-stream"]
+    assert budget.epoch_count() == 5  # 3 first epochs + stream and eth-pool second epochs
+
+    # Amounts. The stream ran 16 days at 100 %, then at 90 %; the eth-pool lost the 2 halted
+    # days of epoch 1 and ran epoch 2 at the iterated cap; stakers were present throughout.
+    halted = (HALT_DAYS[1] - HALT_DAYS[0]) * DAY
+    expected = {
+        "builders-stream": CAPS["builders-stream"] * DIAL_DAY * DAY // CYCLE
+        + CAPS["builders-stream"] * (CYCLE - DIAL_DAY * DAY) * DIAL_VALUE // CYCLE // 10_000
+        + CAPS["builders-stream"] * DIAL_VALUE // 10_000,
+        "eth-pool": CAPS["eth-pool"] * (CYCLE - halted) // CYCLE + ITERATED_CAP,
+        "usdc-pool": CAPS["usdc-pool"],
+    }
+    # Each tick floors, so a mechanism mints at most a few wei less than the exact schedule
+    # (a keeper one second late shortens an epoch on a real node, hence the looser bound there).
+    tolerance = 1_000 if exact else 10**6 * 10**18 // 100
+    for name, mechanism in result.mechanisms.items():
+        minted = mechanism.total_minted()
+        assert expected[name] - tolerance <= minted <= expected[name], (name, minted, expected[name])
+        # Everything minted was paid out, but for at most 1 wei per claim of rounding dust.
+        assert mechanism.total_paid() <= minted
+        assert minted - mechanism.total_paid() <= 1_000
+
+    # Every token minted went through the Budget and sits with a recipient.
+    assert budget.total_minted() == sum(m.total_minted() for m in result.mechanisms.values())
+    holders = [result.safe] + [p.address for p in result.participants] + [m.address for m in result.mechanisms.values()]
+    delegates_supply = sum(token.balanceOf(d) for d in stack.delegates)
+    assert sum(token.balanceOf(h) for h in holders) == budget.total_minted()
+    assert token.totalSupply() == budget.total_minted() + delegates_supply
+    assert budget.total_minted() <= budget.scheduled_supply(stack.chain.now())
+    assert token.balanceOf(result.safe) == result.mechanisms["builders-stream"].total_paid()
+    # Stakes are untouched by the programme's end: every participant can withdraw in full.
+    for person in result.participants:
+        staked = result.mechanisms[person.pool].balanceOf(person.address)
+        assert result.stake_tokens[person.pool].balanceOf(person.address) + staked == person.lp
