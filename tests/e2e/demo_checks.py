@@ -32,12 +32,18 @@ def check_demo(result, exact: bool):
         "eth-pool": CAPS["eth-pool"] * (CYCLE - halted) // CYCLE + ITERATED_CAP,
         "usdc-pool": CAPS["usdc-pool"],
     }
-    # Each tick floors, so a mechanism mints at most a few wei less than the exact schedule
-    # (a keeper one second late shortens an epoch on a real node, hence the looser bound there).
-    tolerance = 1_000 if exact else 10**6 * 10**18 // 100
+    # Each tick floors, so a mechanism mints at most a few wei less than the exact schedule.
+    # On a real node blocks land a second or more after the keeper's target time, which
+    # shortens an epoch by seconds; and with only a dozen participants a pool can be empty for
+    # a while, time whose emission is (rightly) never minted: there only the upper bound holds
+    # for the pools.
     for name, mechanism in result.mechanisms.items():
         minted = mechanism.total_minted()
-        assert expected[name] - tolerance <= minted <= expected[name], (name, minted, expected[name])
+        assert minted <= expected[name], (name, minted, expected[name])
+        if exact:
+            assert expected[name] - 1_000 <= minted, (name, minted, expected[name])
+        elif name == "builders-stream":
+            assert expected[name] - 10_000 * WAD <= minted, (name, minted, expected[name])
         # Everything minted was paid out, but for at most 1 wei per claim of rounding dust.
         assert mechanism.total_paid() <= minted
         assert minted - mechanism.total_paid() <= 1_000

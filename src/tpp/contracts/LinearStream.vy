@@ -68,7 +68,7 @@ def claim() -> uint256:
     @notice Mints what has streamed so far to the recipient; callable by anyone.
     @return The amount minted (wei).
     """
-    emission.accrued += emission._tick()
+    emission._add_accrued(emission._tick())
     amount: uint256 = emission._mint_owed(self.recipient)
     if amount != 0:
         log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
@@ -81,7 +81,7 @@ def claimable() -> uint256:
     """
     @notice What `claim()` would mint now (ignoring pauses up the minter tree).
     """
-    return emission.accrued + emission._pending() - emission.minted_current
+    return emission._accrued() + emission._pending() - emission.minted_current
 
 
 @external
@@ -90,7 +90,7 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     @notice Pays out the old epoch, then streams from `minter` over [start, end].
     """
     emission._only_programme()
-    emission.accrued += emission._tick()
+    emission._add_accrued(emission._tick())
     if emission.minter.address != empty(address):
         amount: uint256 = emission._mint_owed(self.recipient)
         if amount != 0:
@@ -104,7 +104,7 @@ def set_halted(halted: bool):
     @notice The programme halts (guardian pause, kill) or resumes accrual.
     """
     emission._only_programme()
-    emission.accrued += emission._tick()
+    emission._add_accrued(emission._tick())
     emission._set_halted(halted)
 
 
@@ -114,7 +114,7 @@ def set_dial(name: bytes32, new_value: uint256):
     @notice The programme moves a dial for its steward; only `throttle_bps` exists here.
     """
     emission._only_programme()
-    emission.accrued += emission._tick()
+    emission._add_accrued(emission._tick())
     emission._set_throttle(name, new_value)
 
 
@@ -123,7 +123,7 @@ def settle():
     """
     @notice Mints everything accrued so far (the programme calls it before closing a minter).
     """
-    emission.accrued += emission._tick()
+    emission._add_accrued(emission._tick())
     amount: uint256 = emission._mint_owed(self.recipient)
     if amount != 0:
         log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)

@@ -65,8 +65,6 @@ reward_per_token: public(uint256)
 paid_per_token: public(HashMap[address, uint256])
 # Reward wei settled to a staker but not yet claimed.
 rewards: public(HashMap[address, uint256])
-# Reward wei this contract holds for stakers (dripped minus paid).
-held: public(uint256)
 
 
 event Staked:
@@ -146,10 +144,10 @@ def claim() -> uint256:
     amount: uint256 = self.rewards[msg.sender]
     if amount == 0:
         return 0
-    if self.held < amount:
+    if emission._held() < amount:
         self._drip()
     self.rewards[msg.sender] = 0
-    self.held -= amount
+    emission._set_held(emission._held() - amount)
     assert extcall REWARD_TOKEN.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
     log RewardPaid(staker=msg.sender, amount=amount)
     return amount
@@ -224,7 +222,16 @@ def total_paid() -> uint256:
     """
     @notice Reward wei paid out to stakers over the contract's life (minted minus held).
     """
-    return emission._total_minted() - self.held
+    return emission._total_minted() - emission._held()
+
+
+@external
+@view
+def held() -> uint256:
+    """
+    @notice Reward wei this contract holds for stakers (dripped minus paid).
+    """
+    return emission._held()
 
 
 @external
@@ -246,7 +253,7 @@ def _update(staker: address):
         staked: uint256 = self.total_staked
         if staked != 0:
             self.reward_per_token += amount * ACC_SCALE // staked
-            emission.accrued += amount
+            emission._add_accrued(amount)
         # With nothing staked the tick is dropped: that emission is simply never minted.
     if staker != empty(address):
         rpt: uint256 = self.reward_per_token
@@ -258,6 +265,6 @@ def _update(staker: address):
 def _drip() -> uint256:
     amount: uint256 = emission._mint_owed(self)
     if amount != 0:
-        self.held += amount
+        emission._set_held(emission._held() + amount)
         log Dripped(caller=msg.sender, amount=amount)
     return amount

@@ -26,6 +26,11 @@ THROTTLE: constant(bytes32) = keccak256("throttle_bps")
 TIME_MASK: constant(uint256) = (1 << 48) - 1
 THROTTLE_MASK: constant(uint256) = (1 << 16) - 1
 HALTED_BIT: constant(uint256) = 1 << 160
+# Flows layout: bits 0..126 wei accrued against the current minter, bits 127..253 wei the
+# mechanism holds for its users (staking: dripped minus paid), bit 255 always set so that
+# no write to the slot is a (four times dearer) write from zero.
+AMOUNT_MASK: constant(uint256) = (1 << 127) - 1
+FLOWS_SET: constant(uint256) = 1 << 255
 
 # The programme that controls this mechanism (sets epochs, dials, halt); empty until initialised.
 programme: public(address)
@@ -35,8 +40,9 @@ minter: public(IEpochMinter)
 rate: public(uint256)
 # Packed clock: last update, epoch window, throttle dial, halted flag (layout above).
 _clock: uint256
-# Wei accrued (and owed to someone) against the current minter, and wei minted from it.
-accrued: public(uint256)
+# Packed accrued / held amounts (layout above); read and written together on every claim.
+_flows: uint256
+# Wei minted from the current minter.
 minted_current: public(uint256)
 # Wei minted in earlier epochs.
 minted_before: public(uint256)
@@ -72,12 +78,49 @@ def halted() -> bool:
     return self._clock & HALTED_BIT != 0
 
 
+@external
+@view
+def accrued() -> uint256:
+    """
+    @notice Wei accrued (owed to someone) against the current epoch's minter.
+    """
+    return self._flows & AMOUNT_MASK
+
+
 @internal
 def _init(programme: address):
     assert self.programme == empty(address), "mechanism: already initialized"
     assert programme != empty(address), "mechanism: zero programme"
     self.programme = programme
     self._clock = BPS << 144
+    self._flows = FLOWS_SET
+
+
+@internal
+@view
+def _accrued() -> uint256:
+    return self._flows & AMOUNT_MASK
+
+
+@internal
+@view
+def _held() -> uint256:
+    return (self._flows >> 127) & AMOUNT_MASK
+
+
+@internal
+def _add_accrued(amount: uint256):
+    if amount != 0:
+        flows: uint256 = self._flows
+        accrued: uint256 = (flows & AMOUNT_MASK) + amount
+        assert accrued <= AMOUNT_MASK, "mechanism: amount overflow"
+        self._flows = (flows & ~AMOUNT_MASK) | accrued
+
+
+@internal
+def _set_held(held: uint256):
+    assert held <= AMOUNT_MASK, "mechanism: amount overflow"
+    self._flows = (self._flows & ~(AMOUNT_MASK << 127)) | (held << 127)
 
 
 @internal
@@ -125,7 +168,7 @@ def _mint_owed(to: address) -> uint256:
     """
     @dev Mints everything accrued but not yet minted from the current minter to `to`.
     """
-    owed: uint256 = self.accrued - self.minted_current
+    owed: uint256 = self._accrued() - self.minted_current
     if owed != 0:
         self.minted_current += owed
         extcall self.minter.mint(to, owed)
@@ -141,7 +184,7 @@ def _switch(minter: address, start: uint256, end: uint256, cap: uint256):
     self.minted_before += self.minted_current
     self.minter = IEpochMinter(minter)
     self.rate = cap * RATE_SCALE // (end - start)
-    self.accrued = 0
+    self._flows = FLOWS_SET | (self._flows & (AMOUNT_MASK << 127))
     self.minted_current = 0
     clock: uint256 = self._clock
     self._clock = (clock & (HALTED_BIT | (THROTTLE_MASK << 144))) | (end << 96) | (start << 48) | max(block.timestamp, start)
