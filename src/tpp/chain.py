@@ -43,6 +43,9 @@ VYPER_CONTRACTS = (
 
 # Embedded-chain genesis time: 2026-01-01T00:00:00Z, so demo dates read like real ones.
 EMBEDDED_GENESIS = 1_767_225_600
+# Gas limit sent with network transactions: the node's estimate plus this headroom.
+GAS_HEADROOM_PERCENT = 125
+GAS_HEADROOM_FIXED = 50_000
 # Ether each anvil actor is funded with (wei), enough for any test or demo run.
 ACTOR_FUNDING = 10**24
 
@@ -114,6 +117,20 @@ class Chain:
 
         env._reset_fork = reset_fork
         env._reset_fork()
+
+        # A transaction is estimated against the latest block but mined in the next one, a
+        # second or more later; time-driven code (accrual, unlocks) may then take a path that
+        # writes more storage. Leave headroom, as any careful sender does.
+        rpc = env._rpc
+        fetch = rpc.fetch
+
+        def fetch_with_headroom(method, params):
+            result = fetch(method, params)
+            if method == "eth_estimateGas":
+                return hex(int(result, 16) * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FIXED)
+            return result
+
+        rpc.fetch = fetch_with_headroom
         chain = cls(backend=backend, env=env, url=url)
         return chain.activate()
 

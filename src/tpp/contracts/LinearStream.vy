@@ -34,6 +34,7 @@ exports: (
     emission.accrued,
     emission.minted_current,
     emission.minted_before,
+    emission.forfeited,
 )
 
 # Who receives the stream; set once at initialisation.
@@ -92,7 +93,7 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     emission._only_programme()
     emission._add_accrued(emission._tick())
     if emission.minter.address != empty(address):
-        amount: uint256 = emission._mint_owed(self.recipient)
+        amount: uint256 = emission._settle_old(self.recipient)
         if amount != 0:
             log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
     emission._switch(minter, start, end, cap)

@@ -257,6 +257,8 @@ def decide(outcome: uint8, new_cap: uint256):
     self._advance()
     run: uint256 = self._run
     assert run & BYTE_MASK == convert(EVALUATING, uint256), "programme: not in evaluation window"
+    # Past the end a due transition may only be waiting (a paused Budget): the window is over.
+    assert block.timestamp < (run >> 72) & TIME_MASK, "programme: not in evaluation window"
     assert outcome >= OUTCOME_STOP and outcome <= OUTCOME_PAUSE, "programme: unknown outcome"
     cap: uint256 = 0
     if outcome == OUTCOME_ITERATE:
@@ -578,7 +580,13 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
     outcome: uint8 = decided
     if outcome == 0:
         outcome = convert((self._cfg >> 208) & BYTE_MASK, uint8)
-    # Clear the pending decision: it was for the epoch that just ended.
+    epoch: uint256 = (run >> 8) & WORD16
+    opens_epoch: bool = outcome == OUTCOME_CONTINUE or outcome == OUTCOME_ITERATE
+    if opens_epoch and epoch < (self._cfg >> 216) & WORD16 and staticcall BUDGET.paused():
+        # Wait for the Budget's guardian: the transition, and the decision, stay due.
+        return False
+
+    # The pending decision was for the epoch that just ended: clear it.
     self._run = run & ~(BYTE_MASK << 120)
 
     if outcome == OUTCOME_STOP:
@@ -591,14 +599,9 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
         self._run = (self._run & ~(TIME_MASK << 128)) | (block.timestamp << 128)
         self._set_state(PAUSED, "decided: pause")
         return True
-
-    epoch: uint256 = (run >> 8) & WORD16
     if epoch >= (self._cfg >> 216) & WORD16:
         self._set_state(STOPPED, "last epoch ended")
         return True
-    if staticcall BUDGET.paused():
-        # Wait for the Budget's guardian: the transition stays due.
-        return False
     if outcome == OUTCOME_ITERATE:
         self._cfg = (self._cfg & ~CAP_BITS) | self.pending_cap
 
@@ -686,14 +689,22 @@ def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> S
             return abi_decode(slice(response, 4, len(response) - 4), String[MAX_REASON])
         return "programme: admission refused"
     run: uint256 = self._run
-    if run & (1 << 176) != 0:
+    old: IEpochMinter = self.minter
+    halted: bool = run & (1 << 176) != 0
+    if halted:
         # A guardian halt carries over into the new epoch.
         extcall IEpochMinter(minter).pause()
+        if old.address != empty(address) and staticcall old.paused() and not staticcall old.closed():
+            # What accrued before the halt is owed: let the mechanism settle it.
+            extcall old.unpause()
     self.minter = IEpochMinter(minter)
     self._run = (run & ~((WORD16 << 8) | (TIME_MASK << 24) | (TIME_MASK << 72))) | (epoch << 8) | (start << 24) | (end << 72)
     if run & BYTE_MASK == 0:
         self._set_state(SCHEDULED if block.timestamp < start else RUNNING, "programme created")
     extcall self.mechanism.start_epoch(minter, start, end, cap)
+    if old.address != empty(address) and not staticcall old.closed():
+        # The old epoch is settled: close its minter, so exactly one epoch can mint.
+        extcall old.close()
     log EpochOpened(programme=self, epoch=epoch, minter=minter, cap=cap, start=start, end=end)
     return ""
 

@@ -46,6 +46,7 @@ exports: (
     emission.accrued,
     emission.minted_current,
     emission.minted_before,
+    emission.forfeited,
 )
 
 # Fixed-point scale of the accumulator: 36 decimals, enough for 6-decimal stake tokens.
@@ -63,8 +64,9 @@ balanceOf: public(HashMap[address, uint256])
 reward_per_token: public(uint256)
 # Accumulator value each staker was last settled at.
 paid_per_token: public(HashMap[address, uint256])
-# Reward wei settled to a staker but not yet claimed.
-rewards: public(HashMap[address, uint256])
+# Reward settled to a staker but not yet claimed, in wei * ACC_SCALE: kept unrounded, so
+# however often a staker is settled (stake, withdraw, claim) only the payout itself rounds.
+_rewards: HashMap[address, uint256]
 
 
 event Staked:
@@ -141,12 +143,16 @@ def claim() -> uint256:
     @return The amount paid (wei).
     """
     self._update(msg.sender)
-    amount: uint256 = self.rewards[msg.sender]
+    scaled: uint256 = self._rewards[msg.sender]
+    amount: uint256 = scaled // ACC_SCALE
     if amount == 0:
         return 0
     if emission._held() < amount:
         self._drip()
-    self.rewards[msg.sender] = 0
+        # Only short if an epoch was settled after its minter's grace (see `forfeited`):
+        # pay what is held and keep the rest owed.
+        amount = min(amount, emission._held())
+    self._rewards[msg.sender] = scaled - amount * ACC_SCALE
     emission._set_held(emission._held() - amount)
     assert extcall REWARD_TOKEN.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
     log RewardPaid(staker=msg.sender, amount=amount)
@@ -172,7 +178,7 @@ def earned(staker: address) -> uint256:
     rpt: uint256 = self.reward_per_token
     if self.total_staked != 0:
         rpt += emission._pending() * ACC_SCALE // self.total_staked
-    return self.rewards[staker] + self.balanceOf[staker] * (rpt - self.paid_per_token[staker]) // ACC_SCALE
+    return (self._rewards[staker] + self.balanceOf[staker] * (rpt - self.paid_per_token[staker])) // ACC_SCALE
 
 
 @external
@@ -183,7 +189,10 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     emission._only_programme()
     self._update(empty(address))
     if emission.minter.address != empty(address):
-        self._drip()
+        amount: uint256 = emission._settle_old(self)
+        if amount != 0:
+            emission._set_held(emission._held() + amount)
+            log Dripped(caller=msg.sender, amount=amount)
     emission._switch(minter, start, end, cap)
 
 
@@ -227,6 +236,15 @@ def total_paid() -> uint256:
 
 @external
 @view
+def rewards(staker: address) -> uint256:
+    """
+    @notice Reward wei settled to `staker` and not yet claimed (rounded down).
+    """
+    return self._rewards[staker] // ACC_SCALE
+
+
+@external
+@view
 def held() -> uint256:
     """
     @notice Reward wei this contract holds for stakers (dripped minus paid).
@@ -257,8 +275,10 @@ def _update(staker: address):
         # With nothing staked the tick is dropped: that emission is simply never minted.
     if staker != empty(address):
         rpt: uint256 = self.reward_per_token
-        self.rewards[staker] += self.balanceOf[staker] * (rpt - self.paid_per_token[staker]) // ACC_SCALE
-        self.paid_per_token[staker] = rpt
+        paid: uint256 = self.paid_per_token[staker]
+        if paid != rpt:
+            self._rewards[staker] += self.balanceOf[staker] * (rpt - paid)
+            self.paid_per_token[staker] = rpt
 
 
 @internal

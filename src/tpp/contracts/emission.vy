@@ -46,6 +46,8 @@ _flows: uint256
 minted_current: public(uint256)
 # Wei minted in earlier epochs.
 minted_before: public(uint256)
+# Wei accrued but never mintable (an epoch settled after its minter's claim grace).
+forfeited: public(uint256)
 
 
 @external
@@ -173,6 +175,31 @@ def _mint_owed(to: address) -> uint256:
         self.minted_current += owed
         extcall self.minter.mint(to, owed)
     return owed
+
+
+event Forfeited:
+    minter: indexed(address)
+    amount: uint256
+
+
+@internal
+def _settle_old(to: address) -> uint256:
+    """
+    @dev Mints what the current (ending) minter still owes to `to`, as far as the minter can
+         still mint it. What it cannot (a keeper later than the claim grace) is forfeited:
+         logged, and counted as minted so accounting stays exact. Never reverts for that.
+    """
+    owed: uint256 = self._accrued() - self.minted_current
+    if owed == 0:
+        return 0
+    amount: uint256 = min(owed, staticcall self.minter.mintable_now())
+    self.minted_current += amount
+    if amount != 0:
+        extcall self.minter.mint(to, amount)
+    if amount < owed:
+        log Forfeited(minter=self.minter.address, amount=owed - amount)
+        self.forfeited += owed - amount
+    return amount
 
 
 @internal
