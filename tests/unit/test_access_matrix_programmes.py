@@ -1,0 +1,152 @@
+"""Access matrix of the programme layer: every privileged function of Programme, EpochMinter,
+LinearStream, StakingRewards and ProgrammeFactory reverts for every caller without the power,
+and works for the one that has it (a positive control, so the negative rows cannot pass by
+accident). Adding a function is one row in MATRIX."""
+
+import boa
+import pytest
+
+from tests.fixtures.budget import DAY, now
+from tpp.programmes import OUTCOME, THROTTLE, dial_id
+
+ACTORS = ("tpp_executor", "gap_executor", "guardian", "steward", "safe", "admin", "deployer", "stranger", "other_programme")
+ROLE_MISSING = "access_control: account is missing role"
+MINTER_ROLE = boa.eval('keccak256("MINTER_ROLE")')
+
+
+@pytest.fixture(scope="module")
+def world(create, make_spec, safe, lp_token, first_epoch, tpp_executor, gap_executor, guardian, steward, admin, deployer, stranger, chain):
+    (stream_p, stream), (staking_p, staking), (other_p, _) = create(
+        make_spec("stream", safe), make_spec("staking", lp_token.address), make_spec("stream", safe)
+    )
+    actors = {
+        "tpp_executor": tpp_executor,
+        "gap_executor": gap_executor,
+        "guardian": guardian,
+        "steward": steward,
+        "safe": safe,
+        "admin": admin,
+        "deployer": deployer,
+        "stranger": stranger,
+        "other_programme": str(other_p.address),
+    }
+    return dict(
+        stream_p=stream_p,
+        stream=stream,
+        staking_p=staking_p,
+        staking=staking,
+        minter=chain.at("EpochMinter", stream_p.minter()),
+        start=first_epoch[0],
+        end=first_epoch[1],
+        actors=actors,
+    )
+
+
+def _to_window(w):
+    boa.env.evm.patch.timestamp = max(now(), w["end"] - 7 * DAY)
+
+
+def _running(w):
+    boa.env.evm.patch.timestamp = max(now(), w["start"] + DAY)
+
+
+# Each row: (name, holder actor or contract key, revert reason for others, set-up, call).
+# The holder may be a contract ("stream_p", "stream", ...): it is impersonated as a sender.
+MATRIX = [
+    ("Programme.decide", "tpp_executor", "programme: caller is not the executor", _to_window,
+     lambda w, s: w["stream_p"].decide(OUTCOME["STOP"], 0, sender=s)),
+    ("Programme.kill", "tpp_executor", "programme: caller is not the executor", _running,
+     lambda w, s: w["stream_p"].kill(sender=s)),
+    ("Programme.resume", "tpp_executor", "programme: caller is not the executor", None,
+     lambda w, s: w["stream_p"].resume(sender=s)),
+    ("Programme.halt", "guardian", "programme: caller is not the guardian", _running,
+     lambda w, s: w["stream_p"].halt(sender=s)),
+    ("Programme.unhalt", "guardian", "programme: caller is not the guardian", None,
+     lambda w, s: w["stream_p"].unhalt(sender=s)),
+    ("Programme.move_dial", "steward", "programme: caller is not the steward", _running,
+     lambda w, s: w["stream_p"].move_dial(dial_id(THROTTLE), 9_000, "access test", sender=s)),
+    ("EpochMinter.mint", "stream", ROLE_MISSING, _running,
+     lambda w, s: w["minter"].mint(w["actors"]["safe"], 1, sender=s)),
+    ("EpochMinter.pause", "stream_p", ROLE_MISSING, None,
+     lambda w, s: w["minter"].pause(sender=s)),
+    ("EpochMinter.close", "stream_p", ROLE_MISSING, None,
+     lambda w, s: w["minter"].close(sender=s)),
+    ("EpochMinter.setMetadataURI", "stream_p", ROLE_MISSING, None,
+     lambda w, s: w["minter"].setMetadataURI("ipfs://x", sender=s)),
+    ("EpochMinter.grantRole(MINTER_ROLE)", "stream_p", ROLE_MISSING, None,
+     lambda w, s: w["minter"].grantRole(MINTER_ROLE, w["actors"]["stranger"], sender=s)),
+    ("EpochMinter.revokeRole(MINTER_ROLE)", "stream_p", ROLE_MISSING, None,
+     lambda w, s: w["minter"].revokeRole(MINTER_ROLE, w["stream"].address, sender=s)),
+    ("LinearStream.start_epoch", "stream_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["stream"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s)),
+    ("LinearStream.set_halted", "stream_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["stream"].set_halted(True, sender=s)),
+    ("LinearStream.set_dial", "stream_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["stream"].set_dial(dial_id(THROTTLE), 9_000, sender=s)),
+    ("StakingRewards.start_epoch", "staking_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["staking"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s)),
+    ("StakingRewards.set_halted", "staking_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["staking"].set_halted(True, sender=s)),
+    ("StakingRewards.set_dial", "staking_p", "mechanism: caller is not the programme", None,
+     lambda w, s: w["staking"].set_dial(dial_id(THROTTLE), 9_000, sender=s)),
+]
+
+
+def _holder(w, key):
+    return w["actors"][key] if key in w["actors"] else str(w[key].address)
+
+
+def _cases():
+    for name, holder, reason, setup, call in MATRIX:
+        for actor in ACTORS:
+            if actor != holder:
+                yield pytest.param(name, actor, reason, setup, call, id=f"{name}-by-{actor}")
+
+
+@pytest.mark.parametrize("name, actor, reason, setup, call", list(_cases()))
+def test_privileged_call_reverts_without_the_power(world, name, actor, reason, setup, call):
+    if setup:
+        setup(world)
+    with boa.reverts(reason):
+        call(world, world["actors"][actor])
+
+
+@pytest.mark.parametrize("name, holder, reason, setup, call", [pytest.param(*row, id=row[0]) for row in MATRIX])
+def test_privileged_call_works_for_its_holder(world, name, holder, reason, setup, call):
+    if setup:
+        setup(world)
+    if name == "Programme.resume":
+        # resume needs a paused programme: decide PAUSE in the window, let the epoch end.
+        _to_window(world)
+        world["stream_p"].decide(OUTCOME["PAUSE"], 0, sender=world["actors"]["tpp_executor"])
+        boa.env.evm.patch.timestamp = world["end"] + 1
+        world["stream_p"].advance()
+    if name == "Programme.unhalt":
+        _running(world)
+        world["stream_p"].halt(sender=world["actors"]["guardian"])
+    if name == "EpochMinter.mint":
+        boa.env.evm.patch.timestamp = world["start"] + 10 * DAY
+    call(world, _holder(world, holder))
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != "tpp_executor"])
+def test_only_the_executor_creates_programmes(factory, make_spec, safe, actor, world):
+    with boa.reverts("factory: caller is not the executor"):
+        factory.create_programmes([make_spec("stream", safe).as_tuple()], sender=world["actors"][actor])
+
+
+def test_the_executor_creates_programmes(factory, make_spec, safe, tpp_executor):
+    before = factory.programme_count()
+    factory.create_programmes([make_spec("stream", safe).as_tuple()], sender=tpp_executor)
+    assert factory.programme_count() == before + 1
+
+
+def test_clones_cannot_be_initialised_again(world, make_spec, safe, stranger):
+    with boa.reverts("programme: already initialized"):
+        world["stream_p"].initialize(make_spec("stream", safe).as_tuple(), world["stream"].address, sender=stranger)
+    with boa.reverts("minter: already initialized"):
+        world["minter"].initialize(stranger, stranger, 1, now() + 10, now() + 20, sender=stranger)
+    with boa.reverts("mechanism: already initialized"):
+        world["stream"].initialize(stranger, stranger, sender=stranger)
+    with boa.reverts("mechanism: already initialized"):
+        world["staking"].initialize(stranger, stranger, sender=stranger)
