@@ -6,3 +6,13 @@ pytest_plugins = [
     "tests.fixtures.budget",
     "tests.fixtures.programmes",
 ]
+
+import os
+
+from hypothesis import settings
+
+# CI runs the property tests derandomized, so a red run is reproducible from its log alone;
+# locally hypothesis explores new examples each run.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
