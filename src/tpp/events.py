@@ -107,21 +107,29 @@ class EventRecorder:
         self.labels[to_checksum_address(str(address))] = name
 
     def attach(self) -> "EventRecorder":
-        original = self.env.execute_code
-        self._original = original
+        original_call, original_deploy = self.env.execute_code, self.env.deploy
+        self._original = (original_call, original_deploy)
 
         def execute_code(*args, **kwargs):
-            computation = original(*args, **kwargs)
+            computation = original_call(*args, **kwargs)
             if kwargs.get("is_modifying", True) and not kwargs.get("simulate", False) and not computation.is_error:
                 self._take(computation)
             return computation
 
+        def deploy(*args, **kwargs):
+            # Constructors log too (roles granted at deployment, initial parameters).
+            address, computation = original_deploy(*args, **kwargs)
+            if not computation.is_error:
+                self._take(computation)
+            return address, computation
+
         self.env.execute_code = execute_code
+        self.env.deploy = deploy
         return self
 
     def detach(self) -> None:
         if self._original is not None:
-            self.env.execute_code = self._original
+            self.env.execute_code, self.env.deploy = self._original
             self._original = None
 
     def _take(self, computation) -> None:
