@@ -19,6 +19,15 @@ STATE_COLORS = {
     "KILLED": "#d62728",
 }
 WIDTH, HEIGHT, PAD = 760, 280, 56
+LEFT = 84  # room for the value axis labels
+
+
+def _compact(value: float) -> str:
+    """12_500_000 -> 12.5m; 4.05 -> 4.05."""
+    for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:,.1f}{suffix}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value else "0"
 
 
 def _date(t: int) -> str:
@@ -31,32 +40,33 @@ def _line_chart(title: str, times: list[int], series: list[tuple[str, list[float
     top = max([max(values) for _, values, _ in series] + [1e-9]) * 1.08
 
     def x(t):
-        return PAD + (t - t0) / (t1 - t0) * (WIDTH - 2 * PAD)
+        return LEFT + (t - t0) / (t1 - t0) * (WIDTH - LEFT - 16)
 
     def y(v):
-        return HEIGHT - PAD + 20 - v / top * (HEIGHT - PAD - 10)
+        return HEIGHT - PAD + 20 - v / top * (HEIGHT - PAD - 30)
 
     parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT + 20}" role="img" aria-label="{html.escape(title)}">']
-    parts.append(f'<text x="{PAD}" y="16" class="title">{html.escape(title)}</text>')
+    parts.append(f'<text x="{LEFT}" y="16" class="title">{html.escape(title)}</text>')
     base = y(0)
-    parts.append(f'<line x1="{PAD}" y1="{base:.1f}" x2="{WIDTH - PAD}" y2="{base:.1f}" class="axis"/>')
+    parts.append(f'<line x1="{LEFT}" y1="{base:.1f}" x2="{WIDTH - 16}" y2="{base:.1f}" class="axis"/>')
     for k in range(5):
         value = top * k / 4
         yy = y(value)
-        parts.append(f'<line x1="{PAD}" y1="{yy:.1f}" x2="{WIDTH - PAD}" y2="{yy:.1f}" class="grid"/>')
-        parts.append(f'<text x="{PAD - 6}" y="{yy + 4:.1f}" class="tick" text-anchor="end">{value:,.1f}</text>')
+        parts.append(f'<line x1="{LEFT}" y1="{yy:.1f}" x2="{WIDTH - 16}" y2="{yy:.1f}" class="grid"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" class="tick" text-anchor="end">{_compact(value)}</text>')
     for k in range(5):
         t = t0 + (t1 - t0) * k / 4
-        parts.append(f'<text x="{x(t):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="middle">{_date(int(t))}</text>')
+        anchor = "start" if k == 0 else "end" if k == 4 else "middle"
+        parts.append(f'<text x="{x(t):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="{anchor}">{_date(int(t))}</text>')
     for index, (label, values, dash) in enumerate(series):
         color = COLORS[index % len(COLORS)]
         points = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in zip(times, values))
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"{dash_attr}/>')
-        parts.append(
-            f'<text x="{WIDTH - PAD + 4}" y="{30 + 14 * index}" class="legend" fill="{color}">{html.escape(label)}</text>'
-        )
-    parts.append(f'<text x="8" y="{HEIGHT / 2:.0f}" class="tick" transform="rotate(-90 8 {HEIGHT / 2:.0f})">{html.escape(unit)}</text>')
+        lx = LEFT + 8 + 170 * index
+        parts.append(f'<line x1="{lx}" y1="32" x2="{lx + 18}" y2="32" stroke="{color}" stroke-width="2"{dash_attr}/>')
+        parts.append(f'<text x="{lx + 22}" y="36" class="legend">{html.escape(label)}</text>')
+    parts.append(f'<text x="12" y="{HEIGHT / 2:.0f}" class="tick" transform="rotate(-90 12 {HEIGHT / 2:.0f})">{html.escape(unit)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
