@@ -22,12 +22,14 @@ from boa.rpc import EthereumRPC
 from eth_account import Account
 from eth_utils import keccak
 
-from tpp import governance
+from tpp import _boa_compat, governance
 from tpp.anvil import AnvilNode, rpc_call
 
 # Programmes, mechanisms and epoch minters are EIP-1167 clones created inside calls: their
 # code is the proxy's, not the implementation's, which titanoboa warns about on every one.
 warnings.filterwarnings("ignore", message="casted bytecode does not match")
+
+_boa_compat.install()
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 VYPER_CONTRACTS = (
