@@ -147,12 +147,18 @@ def claim() -> uint256:
     amount: uint256 = scaled // ACC_SCALE
     if amount == 0:
         return 0
+    remainder: uint256 = 0
     if emission._held() < amount:
         self._drip()
-        # Only short if an epoch was settled after its minter's grace (see `forfeited`):
-        # pay what is held and keep the rest owed.
-        amount = min(amount, emission._held())
-    self._rewards[msg.sender] = scaled - amount * ACC_SCALE
+        held: uint256 = emission._held()
+        if held < amount:
+            # Only short if an epoch was settled after its minter's grace (see `forfeited`):
+            # pay what is held and keep the rest owed.
+            remainder = scaled - held * ACC_SCALE
+            amount = held
+    # The fraction of a wei below the payout is dropped (at most 1 wei per claim); clearing
+    # the slot refunds most of what settling it cost.
+    self._rewards[msg.sender] = remainder
     emission._set_held(emission._held() - amount)
     assert extcall REWARD_TOKEN.transfer(msg.sender, amount, default_return_value=True), "staking: transfer failed"
     log RewardPaid(staker=msg.sender, amount=amount)
