@@ -182,12 +182,19 @@ def test_stream_stops_at_the_epoch_end(stream_programme, epoch1, stranger, safe,
     assert stream.claimable() == 0
 
 
-def test_stream_settle_by_anyone(stream_programme, epoch1, stranger, safe, token):
+def test_settle_is_the_programmes_and_pays_what_can_be_minted(stream_programme, staking_programme, epoch1, stranger, safe, token):
+    """settle() may forfeit what cannot be minted now, so nobody but the programme may call
+    it (a stranger could otherwise make a Budget pause cost the recipient its accrual)."""
     programme, stream = stream_programme()
+    _, staking = staking_programme()
     start, end = epoch1
     warp_to(start + DAY)
-    stream.settle(sender=stranger)
+    for mechanism in (stream, staking):
+        with boa.reverts("mechanism: caller is not the programme"):
+            mechanism.settle(sender=stranger)
+    stream.settle(sender=programme.address)
     assert token.balanceOf(safe) == tick(EPOCH_CAP, start, end, DAY)
+    assert stream.forfeited() == 0
 
 
 def test_stream_epochs_carry_over(stream_programme, epoch1, stranger, safe, token, budget, minter_at):

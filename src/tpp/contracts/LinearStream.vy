@@ -122,10 +122,13 @@ def set_dial(name: bytes32, new_value: uint256):
 @external
 def settle():
     """
-    @notice Mints everything accrued so far (the programme calls it before closing a minter).
+    @notice The programme settles the epoch before closing its minter (on KILL): pays what
+            can still be minted and forfeits (logs) the rest. Programme-only, so nobody can
+            force a forfeit while a mint would merely have to wait.
     """
+    emission._only_programme()
     emission._add_accrued(emission._tick())
-    amount: uint256 = emission._mint_owed(self.recipient)
+    amount: uint256 = emission._settle_old(self.recipient)
     if amount != 0:
         log Claimed(recipient=self.recipient, caller=msg.sender, amount=amount)
 

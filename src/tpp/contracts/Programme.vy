@@ -739,12 +739,16 @@ def _kill():
     run: uint256 = self._run
     state: uint8 = convert(run & BYTE_MASK, uint8)
     assert state != STOPPED and state != KILLED, "programme: ended"
-    # Pay out what accrued so far, then stop accrual and minting for good. A failing
+    # Pay out what accrued so far, then stop accrual and minting for good. What accrued
+    # before a guardian halt is owed, so the minter is unpaused for the settlement. A failing
     # mechanism must not block a kill, so its calls may fail.
+    minter: IEpochMinter = self.minter
+    if staticcall minter.paused() and not staticcall minter.closed():
+        extcall minter.unpause()
     settled: bool = raw_call(self.mechanism.address, method_id("settle()"), revert_on_failure=False)
     halted: bool = raw_call(
         self.mechanism.address, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False
     )
-    if not staticcall self.minter.closed():
-        extcall self.minter.close()
+    if not staticcall minter.closed():
+        extcall minter.close()
     self._set_state(KILLED, "killed")

@@ -149,7 +149,10 @@ def claim() -> uint256:
         return 0
     remainder: uint256 = 0
     if emission._held() < amount:
-        self._drip()
+        dripped: uint256 = emission._mint_available(self)
+        if dripped != 0:
+            emission._set_held(emission._held() + dripped)
+            log Dripped(caller=msg.sender, amount=dripped)
         held: uint256 = emission._held()
         if held < amount:
             # Only short if an epoch was settled after its minter's grace (see `forfeited`):
@@ -225,10 +228,16 @@ def set_dial(name: bytes32, new_value: uint256):
 @external
 def settle():
     """
-    @notice Drips everything accrued so far (the programme calls it before closing a minter).
+    @notice The programme settles the epoch before closing its minter (on KILL): drips what
+            can still be minted and forfeits (logs) the rest. Programme-only, so nobody can
+            force a forfeit while a mint would merely have to wait.
     """
+    emission._only_programme()
     self._update(empty(address))
-    self._drip()
+    amount: uint256 = emission._settle_old(self)
+    if amount != 0:
+        emission._set_held(emission._held() + amount)
+        log Dripped(caller=msg.sender, amount=amount)
 
 
 @external

@@ -185,20 +185,44 @@ event Forfeited:
 @internal
 def _settle_old(to: address) -> uint256:
     """
-    @dev Mints what the current (ending) minter still owes to `to`, as far as the minter can
-         still mint it. What it cannot (a keeper later than the claim grace) is forfeited:
-         logged, and counted as minted so accounting stays exact. Never reverts for that.
+    @dev Mints what the current minter still owes to `to`, as far as it still can, and never
+         reverts: what the minter can no longer mint (a keeper later than the claim grace) or
+         the Budget refuses (paused when a programme is killed) is forfeited — logged and
+         remembered in `forfeited`. Only the programme may trigger this (epoch switch, kill).
     """
     owed: uint256 = self._accrued() - self.minted_current
     if owed == 0:
         return 0
     amount: uint256 = min(owed, staticcall self.minter.mintable_now())
-    self.minted_current += amount
     if amount != 0:
-        extcall self.minter.mint(to, amount)
+        success: bool = raw_call(
+            self.minter.address,
+            abi_encode(to, amount, method_id=method_id("mint(address,uint256)")),
+            revert_on_failure=False,
+        )
+        if not success:
+            amount = 0
+    self.minted_current += amount
     if amount < owed:
-        log Forfeited(minter=self.minter.address, amount=owed - amount)
-        self.forfeited += owed - amount
+        # No longer owed against this minter: it will never mint it.
+        lost: uint256 = owed - amount
+        self._flows = self._flows - lost
+        self.forfeited += lost
+        log Forfeited(minter=self.minter.address, amount=lost)
+    return amount
+
+
+@internal
+def _mint_available(to: address) -> uint256:
+    """
+    @dev Mints what is owed, as far as the minter allows now (nothing once it is closed or
+         expired); reverts only if the mint itself is refused (a paused Budget).
+    """
+    owed: uint256 = self._accrued() - self.minted_current
+    amount: uint256 = min(owed, staticcall self.minter.mintable_now())
+    if amount != 0:
+        self.minted_current += amount
+        extcall self.minter.mint(to, amount)
     return amount
 
 
