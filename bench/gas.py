@@ -21,6 +21,7 @@ Run from the repository root:  .venv/bin/python bench/gas.py [--no-anvil]
 from __future__ import annotations
 
 import argparse
+from abc import ABC, abstractmethod
 import contextlib
 import datetime as dt
 import io
@@ -155,7 +156,7 @@ class Measurement:
         return cls(gas=gas, calldata=cd, execution=execution, refund=refund, refund_applied=applied)
 
 
-class Backend:
+class Backend(ABC):
     """What the scenario needs from a chain: deploy, send, measure, move time."""
 
     name: str
@@ -175,15 +176,17 @@ class Backend:
             address, _ = self.chain.env.deploy_code(bytecode=init_code, sender=sender)
         return str(address)
 
+    @abstractmethod
     def send(self, to: str, data: bytes, sender: str) -> None:
-        raise NotImplementedError
+        """Send a transaction (not measured)."""
 
+    @abstractmethod
     def call(self, to: str, data: bytes) -> bytes:
         """A read-only call (never measured): what a view returns now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def measure(self, to: str, data: bytes, sender: str) -> Measurement:
-        raise NotImplementedError
+        """Send a transaction and return the gas its receipt reports."""
 
     def now(self) -> int:
         return self.chain.now()
