@@ -19,14 +19,7 @@ from vyper.compiler.output import build_abi_output
 
 from tpp.artifacts import load_oz
 from tpp.chain import VYPER_CONTRACTS, vyper_deployer
-
-
-def _canonical_type(param: dict[str, Any]) -> str:
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(_canonical_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
-    return kind
+from tpp.governance import abi_type
 
 
 def all_abis() -> dict[str, list[dict]]:
@@ -53,7 +46,7 @@ class EventDecoder:
             for item in abi:
                 if item.get("type") != "event":
                     continue
-                signature = f"{item['name']}({','.join(_canonical_type(i) for i in item['inputs'])})"
+                signature = f"{item['name']}({','.join(abi_type(i) for i in item['inputs'])})"
                 decoder.events.setdefault(keccak(text=signature), item)
         return decoder
 
@@ -71,12 +64,12 @@ class EventDecoder:
         args: dict[str, Any] = {}
         for param, topic in zip(indexed, topics[1:]):
             raw = topic.to_bytes(32, "big")
-            kind = _canonical_type(param)
+            kind = abi_type(param)
             if kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("("):
                 args[param["name"]] = "0x" + raw.hex()  # dynamic indexed values are hashed
             else:
                 args[param["name"]] = eth_abi.decode([kind], raw)[0]
-        values = eth_abi.decode([_canonical_type(p) for p in plain], data) if plain else ()
+        values = eth_abi.decode([abi_type(p) for p in plain], data) if plain else ()
         for param, value in zip(plain, values):
             args[param["name"]] = value
         return {"event": item["name"], "address": to_checksum_address(address), "args": args}

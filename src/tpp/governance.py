@@ -124,11 +124,11 @@ def _factory(name: str):
     return boa.loads_abi(json.dumps(load_oz(name)["abi"]), name=name)
 
 
-def _abi_type(param: dict[str, Any]) -> str:
+def abi_type(param: dict[str, Any]) -> str:
     """The canonical ABI type of one ABI input, tuples spelled out for eth_abi."""
     kind = param["type"]
     if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param["components"])
+        inner = ",".join(abi_type(c) for c in param["components"])
         return f"({inner}){kind[len('tuple'):]}"
     return kind
 
@@ -154,7 +154,7 @@ def deploy_artifact(name: str, *args: Any, sender: Any = None) -> Any:
     """
     artifact = load_oz(name)
     constructor = next((item for item in artifact["abi"] if item["type"] == "constructor"), None)
-    types = [_abi_type(p) for p in constructor["inputs"]] if constructor else []
+    types = [abi_type(p) for p in constructor["inputs"]] if constructor else []
     if len(args) != len(types):
         raise TypeError(
             f"governance: {name} constructor takes {len(types)} arguments "
