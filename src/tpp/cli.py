@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tpp import __version__
 
@@ -37,6 +38,47 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
 
 
 @app.command()
+def init(
+    path: Path = typer.Argument(Path("programmes.toml"), help="Where to write the example spec."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
+) -> None:
+    """Write a commented example programme spec to edit, then check with `tpp check`."""
+    from tpp.spec import example_spec
+
+    if path.exists() and not force:
+        raise UserError(f"{path} already exists; pass --force to overwrite it")
+    try:
+        path.write_text(example_spec(), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _say(f"wrote {path}: two example programmes with placeholder addresses; edit it, then run `tpp check {path}`")
+
+
+@app.command()
+def check(file: Path = typer.Argument(..., help="The programme spec (TOML) to check.")) -> None:
+    """Validate a programme spec and explain it in human units; every problem is reported."""
+    from tpp.spec import check_spec, summarize
+
+    result = check_spec(file)
+    for problem in result.errors:
+        _say(str(problem), style="red")
+    for problem in result.warnings:
+        _say(f"warning: {problem}", style="yellow")
+    if result.errors or result.spec is None:
+        count = len(result.errors)
+        raise UserError(f"{file}: {count} problem{'s' if count != 1 else ''} found; the spec is not valid")
+    spec = result.spec
+    _say(f"{file}: {len(spec.programmes)} programme{'s' if len(spec.programmes) != 1 else ''}, valid", style="green")
+    for line in summarize(spec):
+        _say(line)
+
+
+def _say(text: str, style: str | None = None) -> None:
+    """Print user-supplied text as is: no markup, no highlighting, no wrapping of long lines."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def version() -> None:
     """Print tpp's version."""
     console.print(f"tpp {__version__}")
@@ -48,7 +90,7 @@ def main() -> None:
     except UserError as exc:
         if state["debug"]:
             raise
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(2)
     except (typer.Exit, typer.Abort) as exc:
         sys.exit(getattr(exc, "exit_code", 1))
@@ -59,7 +101,7 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if state["debug"]:
             raise
-        console.print(f"[red]error:[/] {type(exc).__name__}: {exc}\n(run with --debug for the traceback)")
+        console.print(f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))}\n(run with --debug for the traceback)")
         sys.exit(1)
 
 
