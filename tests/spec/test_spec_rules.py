@@ -1,0 +1,376 @@
+"""Every rule of a programme spec, each producing exactly its error on the right line, and the
+conversion of a valid spec to what the factory takes."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tpp.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
+from tpp.units import parse_date
+
+ZK = 10**18
+DAY = 86_400
+JAN1 = parse_date("2027-01-01")
+NOW = JAN1 - 30 * DAY  # the clock the checks run at: before every start below
+
+GUARDIAN = "0x6000000000000000000000000000000000000006"
+STEWARD = "0x5000000000000000000000000000000000000005"
+SAFE = "0x1000000000000000000000000000000000000001"
+LP = "0x2000000000000000000000000000000000000002"
+
+GLOBALS = """\
+[globals]
+token = "ZK"
+inflation_threshold = "1000 ZK/s"
+allocation = "1b ZK"
+max_share = "50%"
+cycle_genesis = "2027-01-01"
+cycle_length = "30d"
+window_length = "7d"
+load_limit = 2
+"""
+
+
+def programme(name: str, **overrides: str | None) -> str:
+    """A valid stream programme table; overrides replace a key's value text, None drops it."""
+    fields = {
+        "kind": '"stream"',
+        "recipient": f'"{SAFE}"',
+        "epoch_cap": '"1m ZK"',
+        "first_start": '"2027-01-01"',
+        "first_end": '"2027-01-31"',
+        "epoch_duration": '"30d"',
+        "evaluation_window": '"7d"',
+        "default_outcome": '"STOP"',
+        "max_epochs": "1",
+        "iterate_bound": '"20%"',
+        "guardian": f'"{GUARDIAN}"',
+    }
+    fields.update(overrides)
+    body = "\n".join(f"{k} = {v}" for k, v in fields.items() if v is not None)
+    return f"[programme.{name}]\n{body}\n"
+
+
+def write(tmp_path: Path, *tables: str, globals: str = GLOBALS, head: str = "") -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(head + globals + "\n" + "\n".join(tables))
+    return path
+
+
+def line_of(path: Path, snippet: str, after: str = "") -> int:
+    """1-based line of the first line containing `snippet` (after the line containing `after`)."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and snippet in line) + 1
+
+
+def only_error(path: Path, **kwargs):
+    result = check_spec(path, now=NOW, **kwargs)
+    assert len(result.errors) == 1, "\n".join(map(str, result.errors))
+    return result.errors[0]
+
+
+# --- a valid spec ------------------------------------------------------------------------------
+
+
+def test_valid_spec_converts_to_programme_specs(tmp_path):
+    path = write(
+        tmp_path,
+        programme("grants", steward=f'"{STEWARD}"')
+        + '[programme.grants.dials.throttle_bps]\ninitial = "100%"\nlower = "50%"\nupper = "100%"\nstep = "10%"\ncooldown = "7d"\n'
+        + '[programme.grants.pause]\noracle = "0x7000000000000000000000000000000000000007"\ncomparator = ">="\nthreshold = "1500.5"\ndecimals = 8\nmax_pause = "60d"\n',
+        programme("pool", kind='"staking"', recipient=None, stake_token=f'"{LP}"', first_end=None, max_epochs="3", default_outcome='"continue"'),
+    )
+    spec = load_spec(path, now=NOW)
+    assert [p.name for p in spec.programmes] == ["grants", "pool"]
+    assert spec.globals == GlobalParams(1000 * ZK, 10**9 * ZK, 5_000, JAN1, 30 * DAY, 7 * DAY, 2, "ZK", 18)
+    grants, pool = spec.to_chain()
+    assert (grants.kind, grants.target, grants.epoch_cap) == ("stream", SAFE, 10**6 * ZK)
+    assert (grants.first_start, grants.first_end, grants.epoch_duration, grants.window_length) == (JAN1, JAN1 + 30 * DAY, 30 * DAY, 7 * DAY)
+    assert (grants.default_outcome, grants.max_epochs, grants.iterate_cap_bps) == ("STOP", 1, 2_000)
+    assert (grants.steward, grants.guardian, grants.comparator, grants.threshold, grants.max_pause) == (STEWARD, GUARDIAN, ">=", 150_050_000_000, 60 * DAY)
+    assert [(d.name, d.initial, d.lower, d.upper, d.step, d.cooldown) for d in grants.dials] == [("throttle_bps", 10_000, 5_000, 10_000, 1_000, 7 * DAY)]
+    # first_end left out: the first boundary a whole epoch after the start.
+    assert (pool.kind, pool.target, pool.first_end, pool.default_outcome, pool.max_epochs) == ("staking", LP, JAN1 + 30 * DAY, "CONTINUE", 3)
+    assert len(grants.as_tuple()) == 18  # the factory's struct
+
+
+def test_globals_from_a_file_relative_to_the_spec(tmp_path):
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "g.toml").write_text(GLOBALS.replace("[globals]\n", ""))
+    path = write(tmp_path, programme("a"), globals='globals = "params/g.toml"\n')
+    spec = load_spec(path, now=NOW)
+    assert spec.globals.cycle_length == 30 * DAY and spec.globals_source.endswith("g.toml")
+
+
+def test_globals_passed_in_replace_the_files(tmp_path):
+    path = write(tmp_path, programme("a", first_end='"2027-01-11"', epoch_duration='"10d"'), globals="")
+    params = GlobalParams(1000 * ZK, 10**9 * ZK, 5_000, JAN1, 10 * DAY, 7 * DAY, 2)
+    spec = load_spec(path, globals=params, now=NOW)
+    assert spec.globals is params and spec.programmes[0].first_end == JAN1 + 10 * DAY
+
+
+def test_load_spec_raises_with_every_problem(tmp_path):
+    path = write(tmp_path, programme("a", epoch_cap='"1m ETH"', max_epochs='"x"', guardian='"0x12"'))
+    with pytest.raises(SpecError) as info:
+        load_spec(path, now=NOW)
+    fields = [p.field for p in info.value.problems]
+    assert fields == ["programme.a.epoch_cap", "programme.a.max_epochs", "programme.a.guardian"]
+    assert [p.line for p in info.value.problems] == [line_of(path, "epoch_cap"), line_of(path, "max_epochs"), line_of(path, "guardian")]
+
+
+def test_field_errors_do_not_hide_the_rules_between_fields(tmp_path):
+    path = write(tmp_path, programme("a", epoch_cap='"lots"', evaluation_window='"40d"'))
+    result = check_spec(path, now=NOW)
+    assert [p.field for p in result.errors] == ["programme.a.epoch_cap"] + ["programme.a.evaluation_window"] * 2
+
+
+# --- rules inside one programme --------------------------------------------------------------------
+
+
+def test_window_longer_than_epoch(tmp_path):
+    path = write(tmp_path, programme("a", epoch_duration='"5d"', evaluation_window='"6d"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "evaluation_window"), "programme.a.evaluation_window")
+    assert '"6d" is longer than the epoch duration "5d"' in error.message and "window longer than epoch" in error.message
+
+
+def test_window_longer_than_the_shared_window(tmp_path):
+    path = write(tmp_path, programme("a", evaluation_window='"10d"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "evaluation_window"), "programme.a.evaluation_window")
+    assert 'longer than the shared evaluation window "7d"' in error.message
+
+
+def test_epoch_end_off_the_decision_cycle(tmp_path):
+    path = write(tmp_path, programme("a", first_end='"2027-01-20"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "first_end"), "programme.a.first_end")
+    assert "2027-01-20 is not a decision-cycle boundary" in error.message and '"2027-01-31"' in error.message
+
+
+def test_start_not_before_end(tmp_path):
+    path = write(tmp_path, programme("a", first_start='"2027-02-05"'))
+    error = only_error(path)
+    assert error.field == "programme.a.first_end" and "not after it starts" in error.message
+
+
+@pytest.mark.parametrize("outcome", ['"ITERATE"', '"PAUSE"', '"KILL"', '"maybe"', "1"])
+def test_default_outcome_is_stop_or_continue(tmp_path, outcome):
+    path = write(tmp_path, programme("a", default_outcome=outcome))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "default_outcome"), "programme.a.default_outcome")
+    assert 'must be "STOP" or "CONTINUE"' in error.message
+
+
+def test_iterate_bound_at_most_100_percent(tmp_path):
+    path = write(tmp_path, programme("a", iterate_bound='"150%"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "iterate_bound"), "programme.a.iterate_bound")
+    assert '"150%" is above 100%' in error.message
+
+
+def dial(**values: str) -> str:
+    fields = {"initial": '"100%"', "lower": '"50%"', "upper": '"100%"', "step": '"10%"', "cooldown": '"7d"'} | values
+    return "[programme.a.dials.throttle_bps]\n" + "\n".join(f"{k} = {v}" for k, v in fields.items()) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        ({"initial": '"40%"'}, "initial", "40% is outside lower..upper (50%..100%"),
+        ({"upper": '"120%"'}, "upper", "120% is above the most the mechanism accepts (100%)"),
+        ({"step": '"60%"', "upper": '"50%"', "initial": '"50%"'}, "step", "60% is larger than upper (50%)"),
+    ],
+)
+def test_dials_within_bounds(tmp_path, values, key, fragment):
+    path = write(tmp_path, programme("a", steward=f'"{STEWARD}"') + dial(**values))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, f"{key} =", after="dials"), f"programme.a.dials.throttle_bps.{key}")
+    assert fragment in error.message
+
+
+def test_dials_need_a_steward(tmp_path):
+    path = write(tmp_path, programme("a") + dial())
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "[programme.a.dials"), "programme.a.dials")
+    assert "dials need a `steward" in error.message
+
+
+def test_unknown_dial(tmp_path):
+    path = write(tmp_path, programme("a", steward=f'"{STEWARD}"') + dial().replace("throttle_bps", "throtle"))
+    error = only_error(path)
+    assert error.field == "programme.a.dials.throtle" and 'did you mean "throttle_bps"' in error.message
+
+
+def test_address_must_be_checksummed(tmp_path):
+    path = write(tmp_path, programme("a", guardian='"0xabababababababababababababababababababab"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "guardian"), "programme.a.guardian")
+    assert 'not checksummed (EIP-55; try "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB")' in error.message
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [('"0x123"', "is not an address"), (f'"{GUARDIAN[2:]}"', "missing the 0x prefix"), ("42", "is not an address")],
+)
+def test_address_must_be_valid(tmp_path, value, fragment):
+    path = write(tmp_path, programme("a", guardian=value))
+    error = only_error(path)
+    assert error.field == "programme.a.guardian" and fragment in error.message
+
+
+def test_guardian_is_not_the_zero_address(tmp_path):
+    path = write(tmp_path, programme("a", guardian='"0x0000000000000000000000000000000000000000"'))
+    assert "zero address" in only_error(path).message
+
+
+def test_stream_needs_a_recipient(tmp_path):
+    path = write(tmp_path, programme("a", recipient=None))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "kind"), "programme.a.kind")
+    assert "a stream needs `recipient" in error.message
+
+
+def test_staking_needs_a_stake_token(tmp_path):
+    path = write(tmp_path, programme("a", kind='"staking"', recipient=None))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "kind"), "programme.a.kind")
+    assert "a staking programme needs `stake_token" in error.message
+
+
+def test_unknown_key_suggests_the_known_one(tmp_path):
+    path = write(tmp_path, programme("a", epoch_capp='"1m ZK"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "epoch_capp"), "programme.a.epoch_capp")
+    assert 'unknown key (did you mean "epoch_cap"?)' in error.message
+
+
+def test_missing_key_points_at_the_table(tmp_path):
+    path = write(tmp_path, programme("a", guardian=None))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "[programme.a]"), "programme.a.guardian")
+    assert "is required" in error.message
+
+
+def test_pause_oracle_needs_a_comparator(tmp_path):
+    path = write(tmp_path, programme("a") + '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\nthreshold = "1"\n')
+    error = only_error(path)
+    assert error.field == "programme.a.pause.oracle" and "needs `comparator`" in error.message
+
+
+# --- rules between programmes and the Budget --------------------------------------------------------
+
+
+def test_cap_above_the_share_of_the_remaining_allocation_in_order(tmp_path):
+    path = write(tmp_path, programme("a", epoch_cap='"400m ZK"'), programme("b", epoch_cap='"400m ZK"'))
+    error = only_error(path)
+    # a takes 400m of 1b; then 50% of the remaining 600m is 300m.
+    assert (error.line, error.field) == (line_of(path, "epoch_cap", after="[programme.b]"), "programme.b.epoch_cap")
+    assert "more than 50% (max_share) of the remaining allocation 600_000_000 ZK" in error.message
+    assert 'try at most "300_000_000 ZK"' in error.message
+
+
+def test_cap_above_the_allocation(tmp_path):
+    path = write(tmp_path, programme("a", epoch_cap='"10m ZK"'), head='already_committed = "995m ZK"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "epoch_cap"), "programme.a.epoch_cap")
+    assert "above the allocation 1_000_000_000 ZK" in error.message and 'at most "5_000_000 ZK" is left' in error.message
+
+
+ADMITTED = """\
+[[already_admitted]]
+name = "earlier"
+cap = "{cap}"
+start = "{start}"
+end = "{end}"
+"""
+
+
+def test_aggregate_rate_above_the_threshold_where_epochs_overlap(tmp_path):
+    low_threshold = GLOBALS.replace('"1000 ZK/s"', '"20 ZK/s"')
+    # 19.8 ZK/s over ten days in the middle of the programme's epoch (1m ZK / 30d = 0.386 ZK/s).
+    head = ADMITTED.format(cap="17.1072m ZK", start="2027-01-11", end="2027-01-21")
+    path = write(tmp_path, programme("a"), globals=low_threshold, head=head)
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "epoch_cap", after="[programme.a]"), "programme.a.epoch_cap")
+    assert "from 2027-01-11 to 2027-01-21, above the inflation threshold 20 ZK/s" in error.message
+    assert "budget: rate above threshold" in error.message
+
+
+def test_rate_is_checked_at_every_interval_boundary(tmp_path):
+    low_threshold = GLOBALS.replace('"1000 ZK/s"', '"20 ZK/s"')
+    head = ADMITTED.format(cap="1m ZK", start="2027-01-01", end="2027-01-11") + ADMITTED.format(
+        cap="17.1072m ZK", start="2027-01-25", end="2027-02-04"
+    )
+    path = write(tmp_path, programme("a"), globals=low_threshold, head=head)
+    assert "from 2027-01-25 to 2027-01-31" in only_error(path).message
+
+
+def test_already_admitted_epochs_passed_by_the_caller(tmp_path):
+    low_threshold = GLOBALS.replace('"1000 ZK/s"', '"20 ZK/s"')
+    path = write(tmp_path, programme("a"), globals=low_threshold)
+    assert check_spec(path, now=NOW).ok
+    busy = [AdmittedEpoch("chain", 198 * ZK * DAY, JAN1, JAN1 + 10 * DAY)]
+    error = only_error(path, already_admitted=busy)
+    assert "from 2027-01-01 to 2027-01-11" in error.message
+
+
+def test_rate_rule_sees_earlier_programmes_of_the_same_spec(tmp_path):
+    low_threshold = GLOBALS.replace('"1000 ZK/s"', '"1 ZK/s"')
+    path = write(tmp_path, programme("a", epoch_cap='"2m ZK"'), programme("b", epoch_cap='"1m ZK"'), globals=low_threshold)
+    error = only_error(path)
+    assert error.field == "programme.b.epoch_cap" and "with 0.772 ZK/s (66.67k ZK/day) already scheduled" in error.message
+
+
+def test_delegate_load_per_window(tmp_path):
+    path = write(tmp_path, programme("a"), programme("b"), programme("c"), programme("d", first_end='"2027-03-02"', epoch_duration='"60d"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "first_end", after="[programme.c]"), "programme.c.first_end")
+    assert "the evaluation window 2027-01-24 → 2027-01-31 would ask delegates for 3 decisions, above the load limit 2: a, b, c" in error.message
+
+
+def test_delegate_load_counts_later_epochs(tmp_path):
+    path = write(tmp_path, programme("a", max_epochs="2"), programme("b", first_end='"2027-03-02"', epoch_duration='"60d"'), programme("c", first_end='"2027-03-02"', epoch_duration='"60d"'))
+    error = only_error(path)
+    assert error.field == "programme.c.first_end"
+    assert "for 3 decisions, above the load limit 2: a (epoch 2), b, c" in error.message
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+def test_toml_syntax_error_has_its_line(tmp_path):
+    path = write(tmp_path, programme("a") + "broken = [\nnext = 1\n")
+    error = only_error(path)
+    assert error.line == line_of(path, "next = 1") and error.message.startswith("TOML syntax:")
+
+
+def test_missing_globals_file(tmp_path):
+    path = write(tmp_path, programme("a"), globals='globals = "nowhere.toml"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (1, "globals") and '"nowhere.toml" is not a file' in error.message
+
+
+def test_errors_in_the_globals_file_name_that_file(tmp_path):
+    (tmp_path / "g.toml").write_text(GLOBALS.replace("[globals]\n", "").replace('"50%"', '"150%"'))
+    path = write(tmp_path, programme("a"), globals='globals = "g.toml"\n')
+    error = only_error(path)
+    assert (Path(error.file).name, error.line, error.field) == ("g.toml", 4, "max_share")
+    assert "outside 0.01%..100%" in error.message
+
+
+def test_window_longer_than_cycle_in_globals(tmp_path):
+    path = write(tmp_path, programme("a"), globals=GLOBALS.replace('window_length = "7d"', 'window_length = "40d"'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "window_length"), "globals.window_length")
+    assert "longer than the decision cycle 30d" in error.message
+
+
+def test_start_in_the_past_is_a_warning(tmp_path):
+    path = write(tmp_path, programme("a"))
+    result = check_spec(path, now=JAN1 + DAY)
+    assert result.ok and [w.field for w in result.warnings] == ["programme.a.first_start"]
