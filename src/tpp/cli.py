@@ -84,6 +84,17 @@ def version() -> None:
     console.print(f"tpp {__version__}")
 
 
+def _register_workflow_commands() -> None:
+    """`tpp plan` and `tpp propose` live with their library code."""
+    from tpp import plan, proposals
+
+    plan.register(app)
+    proposals.register(app)
+
+
+_register_workflow_commands()
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)
