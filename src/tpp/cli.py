@@ -85,11 +85,14 @@ def version() -> None:
 
 
 def _register_workflow_commands() -> None:
-    """`tpp plan` and `tpp propose` live with their library code."""
-    from tpp import plan, proposals
+    """`tpp plan`, `propose`, `status`, `advance`, `keeper` and `devnet` live with their
+    library code."""
+    from tpp import devnet, ops, plan, proposals
 
     plan.register(app)
     proposals.register(app)
+    ops.register(app)
+    devnet.register(app)
 
 
 _register_workflow_commands()
