@@ -45,9 +45,10 @@ VYPER_CONTRACTS = (
 
 # Embedded-chain genesis time: 2026-01-01T00:00:00Z, so demo dates read like real ones.
 EMBEDDED_GENESIS = 1_767_225_600
-# Gas limit sent with network transactions: the node's estimate plus this headroom.
-GAS_HEADROOM_PERCENT = 125
-GAS_HEADROOM_FIXED = 50_000
+# Gas limit sent with network transactions: the node's estimate plus the larger of a fixed
+# headroom (enough for a mint through the minter, the Budget and the token) and a share of it.
+GAS_HEADROOM_PERCENT = 25
+GAS_HEADROOM_FIXED = 250_000
 # Ether each anvil actor is funded with (wei), enough for any test or demo run.
 ACTOR_FUNDING = 10**24
 
@@ -122,14 +123,17 @@ class Chain:
 
         # A transaction is estimated against the latest block but mined in the next one, a
         # second or more later; time-driven code (accrual, unlocks) may then take a path that
-        # writes more storage. Leave headroom, as any careful sender does.
+        # writes more storage — a claim estimated in the second its accrual was last counted
+        # has nothing to mint, and then mints through three contracts once mined. Leave
+        # headroom for that path, as any careful sender does (unused gas is not charged).
         rpc = env._rpc
         fetch = rpc.fetch
 
         def fetch_with_headroom(method, params):
             result = fetch(method, params)
             if method == "eth_estimateGas":
-                return hex(int(result, 16) * GAS_HEADROOM_PERCENT // 100 + GAS_HEADROOM_FIXED)
+                estimate = int(result, 16)
+                return hex(estimate + max(GAS_HEADROOM_FIXED, estimate * GAS_HEADROOM_PERCENT // 100))
             return result
 
         rpc.fetch = fetch_with_headroom

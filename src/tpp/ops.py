@@ -576,3 +576,438 @@ def register(app: Any) -> None:
         finally:
             restore()
         console.print(summary.line(), soft_wrap=True)
+
+    _register_lifecycle_commands(app, chain_and_deployments, rpc_opt, embedded_opt, keystore_opt, root_opt)
+
+
+# --- reading the Budget; deploying, deciding and dialling through the local governors ---------
+#
+# On the devnet and the embedded chain the stack's governors are local: the delegates are
+# local actors ("delegate-0" … "delegate-3", as `tpp.stack.deploy_stack` made them), so a vote
+# can be run from propose to execute here (`governance.run_proposal`, time moved by
+# `chain.warp`). On any other chain a vote is a vote: tpp writes the payload (`tpp propose`)
+# and never pretends to deploy.
+#
+# The steward of the local flow is the local actor named "steward": a spec whose programmes
+# `tpp dial` should move on the devnet must name that actor's address as `steward` (print it
+# with `tpp steward-address`).
+
+LOCAL_DELEGATES = tuple(f"delegate-{i}" for i in range(4))
+STEWARD_ACTOR = "steward"
+
+
+def _token_of_spec(path: Path) -> tuple[str, int]:
+    """The token symbol and decimals a spec writes its amounts in (defaults ZK, 18)."""
+    import tomllib
+
+    from tpp import spec as spec_module
+
+    try:
+        raw = tomllib.loads(Path(path).read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return "ZK", 18
+    try:
+        return spec_module._token_of(raw, Path(path))
+    except Exception:  # noqa: BLE001 - the check itself reports a bad token
+        return "ZK", 18
+
+
+def globals_from_budget(chain: Chain, budget_address: str, token: str = "ZK", decimals: int = 18):
+    """The global parameters a deployed Budget holds, as a `spec.GlobalParams` (`token` and
+    `decimals` only say how amounts are written; the chain holds wei)."""
+    from tpp.spec import GlobalParams
+
+    _fresh(chain)
+    b = chain.at("Budget", str(budget_address))
+    return GlobalParams(
+        inflation_threshold=int(b.inflation_threshold()),
+        allocation=int(b.allocation()),
+        max_share_bps=int(b.max_share_bps()),
+        cycle_genesis=int(b.cycle_genesis()),
+        cycle_length=int(b.cycle_length()),
+        window_length=int(b.window_length()),
+        load_limit=int(b.load_limit()),
+        token=token,
+        decimals=decimals,
+    )
+
+
+def admitted_from_budget(chain: Chain, budget_address: str) -> tuple[list[Any], int]:
+    """(every epoch the Budget admitted as `spec.AdmittedEpoch`, the committed total in wei)."""
+    from tpp.spec import AdmittedEpoch
+
+    _fresh(chain)
+    b = chain.at("Budget", str(budget_address))
+    epochs = []
+    for i in range(int(b.epoch_count())):
+        minter = str(b.epoch_at(i))
+        cap, start, end = (int(x) for x in b.schedule_of(minter))
+        epochs.append(AdmittedEpoch(f"on-chain epoch minter {minter}", cap, start, end))
+    return epochs, int(b.committed())
+
+
+def check_onchain(path: str | Path, chain: Chain, budget_address: str, now: int | None = None):
+    """`spec.check_spec` against a deployed Budget: its parameters, admitted epochs and
+    committed total replace what the file says."""
+    from tpp.spec import check_spec
+
+    token, decimals = _token_of_spec(Path(path))
+    params = globals_from_budget(chain, budget_address, token, decimals)
+    admitted, committed = admitted_from_budget(chain, budget_address)
+    return check_spec(path, globals=params, already_admitted=admitted, committed=committed, now=chain.now() if now is None else now)
+
+
+def _is_local(chain: Chain) -> bool:
+    return chain.backend in ("embedded", "anvil")
+
+
+def _stack_handles(chain: Chain, deployments: Deployments) -> dict[str, Any]:
+    s = deployments.stack
+    missing = [k for k in ("token", "budget", "factory", "tpp_governor", "tpp_timelock") if not s.get(k)]
+    if missing:
+        raise OpsError(
+            f"chain {deployments.chain_id}: no {', '.join(missing)} recorded in {deployments.path or 'the deployments'} "
+            "(on the devnet: `tpp devnet up` deploys the stack)"
+        )
+    handles = {
+        "token": chain.artifact_at("TppToken", s["token"]),
+        "budget": chain.at("Budget", s["budget"]),
+        "factory": chain.at("ProgrammeFactory", s["factory"]),
+        "tpp_governor": chain.artifact_at("TppGovernor", s["tpp_governor"]),
+        "tpp_timelock": s["tpp_timelock"],
+    }
+    if s.get("gap_governor"):
+        handles["gap_governor"] = chain.artifact_at("TppGovernor", s["gap_governor"])
+    return handles
+
+
+def _local_vote(chain: Chain, governor: Any, targets, values, calldatas, description: str) -> int:
+    """One vote on a local governor with the local delegates, propose to execute."""
+    from tpp.governance import GovernanceError, run_proposal
+
+    if not _is_local(chain):
+        raise OpsError("a vote can only be run here on the devnet or the embedded chain; put the payload to delegates with `tpp propose`")
+    delegates = [chain.actor(name) for name in LOCAL_DELEGATES]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return run_proposal(governor, targets, values, calldatas, description, delegates, chain.warp)
+    except GovernanceError as exc:
+        raise OpsError(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a revert inside execute: name it
+        if _is_rpc_failure(exc):
+            raise
+        raise OpsError(f"the vote's execution reverted: {_revert_reason(exc)}") from exc
+
+
+def _revert_reason(exc: BaseException) -> str:
+    """The revert reason in a titanoboa error ("programme: dial outside bounds"), else its
+    first line."""
+    import re
+
+    text = str(exc)
+    rule = r"(?:programme|budget|minter|factory|stream|staking|emission|governor|timelock)[A-Za-z]*: [^<>'\"\n]+"
+    # titanoboa: the innermost frame's reason in <…> on the trace line, then alone on a line.
+    found = re.findall(r"<(" + rule + r")>", text) or re.findall(r"^(" + rule + r")$", text, flags=re.MULTILINE)
+    if not found:
+        found = re.findall(r"(" + rule + r")", text)
+    if found:
+        return found[0].strip()
+    return text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__
+
+
+def budget_matches(params: Any, onchain: Any) -> bool:
+    fields = ("inflation_threshold", "allocation", "max_share_bps", "cycle_genesis", "cycle_length", "window_length", "load_limit")
+    return all(getattr(params, f) == getattr(onchain, f) for f in fields)
+
+
+def set_globals_locally(chain: Chain, deployments: Deployments, params: Any, say: Callable[[str], None] = lambda text: None) -> int | None:
+    """On a local chain: one GAP vote (GovOps governor, local delegates) setting the Budget's
+    parameters to `params` where they differ. Returns the proposal id, None if nothing differs."""
+    h = _stack_handles(chain, deployments)
+    if "gap_governor" not in h:
+        raise OpsError("no GovOps governor recorded: cannot set the Budget's parameters")
+    budget = h["budget"]
+    current = globals_from_budget(chain, str(budget.address))
+    calls = []
+    if params.inflation_threshold != current.inflation_threshold:
+        calls.append(("set_inflation_threshold", (params.inflation_threshold,)))
+    if params.allocation != current.allocation:
+        calls.append(("set_allocation", (params.allocation,)))
+    if params.max_share_bps != current.max_share_bps:
+        calls.append(("set_max_share", (params.max_share_bps,)))
+    if (params.cycle_genesis, params.cycle_length, params.window_length) != (current.cycle_genesis, current.cycle_length, current.window_length):
+        calls.append(("set_decision_cycle", (params.cycle_genesis, params.cycle_length, params.window_length)))
+    if params.load_limit != current.load_limit:
+        calls.append(("set_load_limit", (params.load_limit,)))
+    if not calls:
+        return None
+    say(f"GAP vote: setting the Budget's {', '.join(fn for fn, _ in calls)} to the spec's globals")
+    calldatas = [getattr(budget, fn).prepare_calldata(*args) for fn, args in calls]
+    return _local_vote(chain, h["gap_governor"], [str(budget.address)] * len(calls), [0] * len(calls), calldatas, "GAP: global parameters from the spec")
+
+
+@dataclass
+class DeployResult:
+    proposal_id: int
+    programmes: dict[str, str]  # name -> programme address
+    setup: bool  # whether the vote carried the two setup grants
+
+
+def factory_authorised(chain: Chain, deployments: Deployments) -> bool:
+    """Whether the token lets the Budget mint and the Budget lets the factory admit."""
+    from tpp.programmes import ADMITTER_ADMIN_ROLE
+    from tpp.stack import TOKEN_MINTER_ROLE
+
+    h = _stack_handles(chain, deployments)
+    return bool(h["token"].hasRole(TOKEN_MINTER_ROLE, h["budget"].address)) and bool(
+        h["budget"].hasRole(ADMITTER_ADMIN_ROLE, h["factory"].address)
+    )
+
+
+def deploy_spec(chain: Chain, spec: Any, deployments: Deployments, say: Callable[[str], None] = lambda text: None) -> DeployResult:
+    """Put a spec's portfolio through the local Token governor (propose, vote, queue, execute
+    with the local delegates) and record every created programme by the spec's name."""
+    from tpp.proposals import ProposalError, portfolio_payload
+
+    if not _is_local(chain):
+        raise OpsError(
+            "this chain has a real governor: tpp does not deploy here; put the portfolio to a vote with "
+            "`tpp propose FILE --factory … [--setup]` (or `tpp propose --submit`)"
+        )
+    _fresh(chain)
+    h = _stack_handles(chain, deployments)
+    clash = [p.name for p in spec.programmes if p.name in deployments.programmes]
+    if clash:
+        raise OpsError(f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec")
+    setup = not factory_authorised(chain, deployments)
+    try:
+        payload = portfolio_payload(spec, h["factory"].address, h["budget"].address, h["token"].address, include_setup=setup)
+    except ProposalError as exc:
+        raise OpsError(str(exc)) from exc
+    factory = h["factory"]
+    first = int(factory.programme_count())
+    say(f"TPP vote: {payload.title} ({len(payload.calls)} call(s){', with the setup grants' if setup else ''})")
+    pid = _local_vote(chain, h["tpp_governor"], payload.targets, payload.values, payload.calldatas, payload.description)
+    _fresh(chain)
+    count = int(factory.programme_count())
+    addresses = [str(factory.programme_at(i)) for i in range(first, count)]
+    if len(addresses) != len(spec.programmes):
+        raise OpsError(f"the factory created {len(addresses)} programme(s), the spec has {len(spec.programmes)}")
+    record_programmes(deployments, chain, [(p.name, p.kind) for p in spec.programmes], addresses)
+    return DeployResult(pid, {p.name: a for p, a in zip(spec.programmes, addresses)}, setup)
+
+
+def _programme(chain: Chain, deployments: Deployments, name: str):
+    record = deployments.programmes.get(name)
+    if record is None:
+        known = ", ".join(sorted(deployments.programmes)) or "none"
+        raise OpsError(f"no programme {name!r} recorded on chain {deployments.chain_id} (recorded: {known})")
+    return chain.at("Programme", record.address)
+
+
+def _simulate(name: str, what: str, fn: Callable[[], Any]) -> None:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            fn()
+    except Exception as exc:  # noqa: BLE001 - any revert: say why
+        if _is_rpc_failure(exc):
+            raise
+        raise OpsError(f"programme {name}: {what} would revert: {_revert_reason(exc)}") from exc
+
+
+def decide_locally(chain: Chain, deployments: Deployments, name: str, outcome: str, new_cap: int = 0, *, token: str = "ZK", decimals: int = 18) -> int:
+    """A one-decision slate for `name` through the local Token governor. The programme is
+    advanced first if a transition is due; the decision is simulated from the TPP executor
+    now, and the vote must be able to execute before the evaluation window closes."""
+    from tpp.proposals import OUTCOME as OUTCOME_CODES
+    from tpp.proposals import Decision, ProposalError, slate_payload
+
+    if not _is_local(chain):
+        raise OpsError("a decision is a vote: on this chain write the slate with `tpp propose --slate` and put it to delegates")
+    _fresh(chain)
+    h = _stack_handles(chain, deployments)
+    p = _programme(chain, deployments, name)
+    address = deployments.programmes[name].address
+    try:
+        payload = slate_payload([Decision(name, outcome, new_cap)], {name: address}, token=token, decimals=decimals)
+    except ProposalError as exc:
+        raise OpsError(str(exc)) from exc
+    if _is_due(p, chain.now()):
+        advance_due(chain, {name: address})
+        _fresh(chain)
+    code = OUTCOME_CODES[outcome.strip().upper()]
+    executor = h["tpp_timelock"]
+    _simulate(name, f"decide({outcome.upper()})", lambda: p.decide(code, new_cap, sender=executor, simulate=True))
+    governor = h["tpp_governor"]
+    needed = int(governor.votingDelay()) + int(governor.votingPeriod()) + 1
+    needed += int(chain.artifact_at("TimelockController", executor).getMinDelay())
+    window_end = int(p.epoch_end())
+    if code != OUTCOME_CODES["KILL"] and chain.now() + needed >= window_end:
+        raise OpsError(
+            f"programme {name}: a vote started now executes after the evaluation window closes at {window_end} "
+            f"(needs {needed}s; programme: not in evaluation window)"
+        )
+    return _local_vote(chain, governor, payload.targets, payload.values, payload.calldatas, payload.description)
+
+
+def move_dial(chain: Chain, deployments: Deployments, name: str, dial: str, value: int, reason: str, sender: str | None = None) -> int:
+    """The steward moves `dial` of programme `name` to `value`; simulated first, so a move the
+    programme would refuse (bounds, step, cooldown, not the steward) raises OpsError with the
+    rule. Returns the dial's new value."""
+    _fresh(chain)
+    p = _programme(chain, deployments, name)
+    if sender is None:
+        sender = chain.actor(STEWARD_ACTOR) if _is_local(chain) else str(chain.env.eoa)
+    steward = str(p.steward())
+    if steward.lower() != str(sender).lower():
+        raise OpsError(f"programme {name}: {sender} is not its steward ({steward}) (programme: caller is not the steward)")
+    if len(reason.encode()) > 128:
+        raise OpsError(f"programme {name}: the reason is longer than 128 bytes")
+    key = dial_id(dial)
+    _simulate(name, f"move_dial({dial}, {value})", lambda: p.move_dial(key, value, reason, sender=sender, simulate=True))
+    with contextlib.redirect_stdout(io.StringIO()):
+        p.move_dial(key, value, reason, sender=sender)
+    return int(p.dial(key)[0])
+
+
+def _parse_cap(text: str) -> tuple[int, str]:
+    """ "16m ZK" -> (wei, "ZK"); the token is the amount's last word (ZK when it has none)."""
+    from tpp import units
+
+    words = text.strip().split()
+    token = words[-1] if len(words) > 1 and words[-1].isalpha() else "ZK"
+    try:
+        return units.parse_amount(text if len(words) > 1 else f"{text} {token}", token, 18), token
+    except units.UnitError as exc:
+        raise OpsError(f'--cap "{text}": {exc}') from exc
+
+
+def _parse_dial_value(text: str) -> int:
+    from tpp import units
+
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return units.parse_bps(text)
+    except units.UnitError as exc:
+        raise OpsError(f'dial value "{text}": {exc} (or a plain integer)') from exc
+
+
+def _register_lifecycle_commands(app: Any, chain_and_deployments, rpc_opt, embedded_opt, keystore_opt, root_opt) -> None:
+    """`tpp check-onchain`, `tpp deploy`, `tpp decide`, `tpp dial`."""
+    import typer
+
+    def user_error(exc: Exception):
+        from tpp.cli import UserError
+
+        return UserError(str(exc))
+
+    def say(text: str) -> None:
+        from tpp.cli import _say
+
+        _say(text)
+
+    @app.command("check-onchain")
+    def check_onchain_command(
+        file: Path = typer.Argument(..., help="The programme spec (TOML) to check."),
+        budget: Optional[str] = typer.Option(None, "--budget", help="Budget address (default: the one recorded for the chain)."),
+        rpc: Optional[str] = rpc_opt,
+        root: Path = root_opt,
+    ) -> None:
+        """`tpp check` against a deployed Budget: its parameters, admitted epochs and committed total."""
+        from tpp.spec import summarize
+
+        chain, deployments = chain_and_deployments(rpc, False, None, root, read_only=True)
+        address = budget or deployments.stack.get("budget")
+        if not address:
+            raise user_error(OpsError(f"no Budget recorded for chain {deployments.chain_id}: pass --budget ADDRESS"))
+        try:
+            result = check_onchain(file, chain, address)
+        except OpsError as exc:
+            raise user_error(exc) from exc
+        for problem in result.errors:
+            say(str(problem))
+        for problem in result.warnings:
+            say(f"warning: {problem}")
+        if result.errors or result.spec is None:
+            raise user_error(OpsError(f"{file}: {len(result.errors)} problem(s) against the Budget at {address}; the spec would not be admitted"))
+        say(f"{file}: valid against the Budget at {address} on chain {deployments.chain_id}")
+        for line in summarize(result.spec):
+            say(line)
+
+    @app.command("deploy")
+    def deploy_command(
+        file: Path = typer.Argument(..., help="The programme spec (TOML) whose programmes one vote creates."),
+        rpc: Optional[str] = rpc_opt,
+        embedded: bool = embedded_opt,
+        keystore: Optional[Path] = keystore_opt,
+        root: Path = root_opt,
+        set_globals: bool = typer.Option(True, "--set-globals/--keep-globals", help="Local chains: first a GAP vote setting the Budget to the spec's globals."),
+    ) -> None:
+        """Devnet / embedded: create a spec's programmes through the local Token governor and record them."""
+        from tpp.spec import SpecError, check_spec
+
+        if rpc:
+            raise user_error(
+                OpsError(f"{rpc}: a real governor decides here; write the payload with `tpp propose {file} --factory …` and put it to a vote (nothing was sent)")
+            )
+        chain, deployments = chain_and_deployments(None, embedded, keystore, root)
+        if embedded:
+            from tpp.stack import deploy_stack
+
+            with contextlib.redirect_stdout(io.StringIO()):
+                record_stack(deployments, deploy_stack(chain))
+            say("embedded chain: a fresh local stack deployed (nothing is recorded: the chain ends with this command)")
+        result = check_spec(file, now=chain.now())
+        if result.errors or result.spec is None:
+            raise user_error(OpsError(f"{file}: the spec is not valid (run `tpp check {file}`):\n{SpecError(result.errors)}"))
+        try:
+            if set_globals:
+                set_globals_locally(chain, deployments, result.spec.globals, say)
+            done = deploy_spec(chain, result.spec, deployments, say)
+        except OpsError as exc:
+            raise user_error(exc) from exc
+        say(f"proposal {done.proposal_id} executed: {len(done.programmes)} programme(s) created")
+        for name, address in done.programmes.items():
+            say(f"  {name}: {address}")
+        if not embedded:
+            say(f"recorded in {deployments.save()}")
+
+    @app.command("decide")
+    def decide_command(
+        name: str = typer.Argument(..., help="A recorded programme."),
+        outcome: str = typer.Argument(..., help="STOP, CONTINUE, ITERATE, PAUSE or KILL."),
+        cap: Optional[str] = typer.Option(None, "--cap", help='The next epoch\'s cap with ITERATE, e.g. "16m ZK".'),
+        rpc: Optional[str] = rpc_opt,
+        root: Path = root_opt,
+    ) -> None:
+        """Devnet: one decision through a local Token-governor vote (a slate of one)."""
+        if rpc:
+            raise user_error(OpsError(f"{rpc}: a decision is a vote; write it with `tpp propose --slate WINDOW.toml` (nothing was sent)"))
+        chain, deployments = chain_and_deployments(None, False, None, root)
+        try:
+            new_cap, token = _parse_cap(cap) if cap else (0, "ZK")
+            pid = decide_locally(chain, deployments, name, outcome, new_cap, token=token)
+        except OpsError as exc:
+            raise user_error(exc) from exc
+        p = chain.at("Programme", deployments.programmes[name].address)
+        say(f"proposal {pid} executed: {name} pending outcome {outcome.upper()}" + (f", next cap {cap}" if cap else "") + f" (state {STATES.get(int(p.state()))})")
+
+    @app.command("dial")
+    def dial_command(
+        name: str = typer.Argument(..., help="A recorded programme."),
+        dial: str = typer.Argument(..., help="The dial, e.g. throttle_bps."),
+        value: str = typer.Argument(..., help='New value: "90%", "9000 bps" or an integer.'),
+        reason: str = typer.Option(..., "--reason", help="Why (logged on chain, at most 128 bytes)."),
+        rpc: Optional[str] = rpc_opt,
+        keystore: Optional[Path] = keystore_opt,
+        root: Path = root_opt,
+    ) -> None:
+        """The steward moves a dial (devnet: the local actor "steward", whose address the spec must name)."""
+        chain, deployments = chain_and_deployments(rpc, False, keystore, root)
+        try:
+            new = move_dial(chain, deployments, name, dial, _parse_dial_value(value), reason)
+        except OpsError as exc:
+            raise user_error(exc) from exc
+        say(f"{name}: {dial} is now {new}")

@@ -53,6 +53,7 @@ __all__ = [
     "propose_command",
     "register",
     "slate_payload",
+    "submit_payload",
     "write_outputs",
 ]
 
@@ -719,6 +720,30 @@ def write_outputs(payload: Payload, out: str | Path, *, chain_id: int = 1, creat
     return written
 
 
+# --- submitting ----------------------------------------------------------------------------------
+
+
+def submit_payload(chain: Any, governor: Any, payload: Payload, proposer: Any = None) -> int:
+    """``Governor.propose`` the payload from `proposer` (default: the chain's sender) when it
+    holds at least the governor's proposal threshold in votes; returns the proposal id."""
+    address = _checksum(governor, "--governor")
+    gov = chain.artifact_at("TppGovernor", address)
+    proposer = _checksum(proposer or chain.env.eoa, "proposer")
+    clock = int(gov.clock())
+    votes = int(gov.getVotes(proposer, clock - 1)) if clock else 0
+    threshold = int(gov.proposalThreshold())
+    if votes < threshold:
+        raise ProposalError(
+            f"{proposer} holds {units.format_amount(votes, payload.token, payload.decimals)} of votes; the governor at {address} "
+            f"needs {units.format_amount(threshold, payload.token, payload.decimals)} to propose (delegate more votes to it, or "
+            "hand governor.json to a delegate who has them)"
+        )
+    pid = int(gov.propose(payload.targets, payload.values, payload.calldatas, payload.description, sender=proposer))
+    if pid != payload.proposal_id:
+        raise ProposalError(f"the governor answered proposal id {pid}, expected {payload.proposal_id}")
+    return pid
+
+
 # --- the command -------------------------------------------------------------------------------
 
 
@@ -789,8 +814,43 @@ def register(app: Any) -> None:
         chain_id: int = typer.Option(1, "--chain-id", help="Chain id written into the Safe batch."),
         out: Optional[Path] = typer.Option(None, "--out", help="Output directory (default out/propose/<stem>/)."),
         title: Optional[str] = typer.Option(None, "--title", help="Proposal title (default: the spec's or slate's)."),
+        submit: bool = typer.Option(False, "--submit", help="Also call Governor.propose (the account needs the proposal threshold in votes)."),
+        governor: Optional[str] = typer.Option(None, "--governor", help="Governor to submit to (default: the Token governor recorded for the chain)."),
+        rpc: Optional[str] = typer.Option(None, "--rpc", help="JSON-RPC URL for --submit (default: the local devnet)."),
+        keystore: Optional[Path] = typer.Option(None, "--keystore", help="Encrypted keystore for --submit (or TPP_PRIVATE_KEY)."),
+        root: Path = typer.Option(Path(".tpp"), "--root", help="Where deployments and the devnet live."),
     ) -> None:
         """Governor calldata, a Safe batch and readable text for one vote: a portfolio or a decision slate."""
         from tpp.cli import _say
 
         propose_command(file, factory, budget, token, setup, slate, programme, chain_id, out, title, echo=_say)
+        if submit:
+            _submit_from_cli(file, factory, budget, token, setup, slate, programme, title, governor, rpc, keystore, root, _say)
+
+
+def _submit_from_cli(file, factory, budget, token, setup, slate, programme, title, governor, rpc, keystore, root, echo) -> int:
+    """`tpp propose … --submit`: rebuild the same payload and propose it on the chain."""
+    import typer
+
+    from tpp import ops
+    from tpp.cli import UserError
+    from tpp.spec import load_spec
+
+    try:
+        prompt = lambda text: typer.prompt(text, hide_input=True)  # noqa: E731
+        chain = ops.open_chain(rpc, False, keystore, root, prompt)
+        deployments = ops.load_deployments(ops.chain_id_of(chain), root)
+        extra = dict(item.split("=", 1) for item in programme or [])
+        extra = {k.strip(): v.strip() for k, v in extra.items()}
+        if slate is not None:
+            payload = slate_payload(load_slate(slate, {**{n: r.address for n, r in deployments.programmes.items()}, **extra}), title=title)
+        else:
+            payload = portfolio_payload(load_spec(file), factory, budget, token, setup, title=title)
+        governor = governor or deployments.stack.get("tpp_governor")
+        if not governor:
+            raise UserError(f"no Token governor recorded for chain {deployments.chain_id}: pass --governor ADDRESS")
+        pid = submit_payload(chain, governor, payload)
+    except (ProposalError, ops.OpsError) as exc:
+        raise UserError(str(exc)) from exc
+    echo(f"submitted to the governor at {governor}: proposal id {pid}")
+    return pid
