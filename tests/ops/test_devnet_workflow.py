@@ -1,0 +1,90 @@
+"""The operator's workflow on a REAL anvil devnet: deploy a spec through the local governors,
+read status, decide in the window and turn a dial, then stop and restart the node and find
+everything where it was."""
+
+import contextlib
+import io
+
+import boa
+import pytest
+
+from tests.ops.test_deploy_decide import SPEC, WINDOW
+from tpp import units
+from tpp.anvil import free_port
+from tpp.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
+from tpp.ops import (
+    STEWARD_ACTOR,
+    OpsError,
+    decide_locally,
+    deploy_spec,
+    load_deployments,
+    move_dial,
+    set_globals_locally,
+    status,
+)
+from tpp.programmes import OUTCOME, THROTTLE, dial_id
+from tpp.spec import load_spec
+
+pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
+
+DAY = 86_400
+CYCLE = 30 * DAY
+WAD = 10**18
+
+
+def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
+    previous = boa.env
+    root = tmp_path / ".tpp"
+    devnet_up(root, free_port())
+    try:
+        chain = devnet_chain(root)
+        deployments = load_deployments(DEVNET_CHAIN_ID, root)
+        now = chain.now()
+        genesis = now - now % DAY + 2 * DAY
+        spec_path = tmp_path / "devnet.toml"
+        spec_path.write_text(
+            SPEC.format(
+                genesis=units.format_date(genesis),
+                start=units.format_date(genesis + CYCLE),
+                end=units.format_date(genesis + 2 * CYCLE),
+                safe=chain.actor("builders-safe"),
+                audit_safe=chain.actor("audits-safe"),
+                steward=chain.actor(STEWARD_ACTOR),
+                guardian=chain.actor("guardian"),
+            ),
+            encoding="utf-8",
+        )
+        spec = load_spec(spec_path, now=now)
+        with contextlib.redirect_stdout(io.StringIO()):
+            set_globals_locally(chain, deployments, spec.globals)
+            result = deploy_spec(chain, spec, deployments)
+        deployments.save()  # as `tpp deploy` does
+        assert list(result.programmes) == ["builders", "audits"]
+
+        rows = {row["name"]: row for row in status(chain, load_deployments(DEVNET_CHAIN_ID, root))}
+        assert set(rows) == {"builders", "audits"}
+        assert all(row["state"] == "SCHEDULED" for row in rows.values())
+
+        # In the window: a decision by a local vote, and the steward's dial.
+        builders = chain.at("Programme", deployments.programmes["builders"].address)
+        chain.warp_to(spec.programme("builders").first_end - WINDOW + DAY)
+        with contextlib.redirect_stdout(io.StringIO()):
+            decide_locally(chain, deployments, "builders", "CONTINUE")
+            move_dial(chain, deployments, "builders", THROTTLE, 9_000, "KPI 2 behind plan")
+        assert builders.pending_outcome() == OUTCOME["CONTINUE"]
+        assert builders.dial(dial_id(THROTTLE))[0] == 9_000
+        with pytest.raises(OpsError, match="dial outside bounds"):
+            move_dial(chain, deployments, "builders", THROTTLE, 3_000, "too far")
+        before = {row["name"]: (row["state"], row["epoch"]) for row in status(chain, deployments)}
+
+        # Stop and start the node: the deployment and the programmes' state survive.
+        assert devnet_down(root)
+        node = devnet_up(root)
+        assert not node["deployed"]
+        chain = devnet_chain(root)
+        after = {row["name"]: (row["state"], row["epoch"]) for row in status(chain, load_deployments(DEVNET_CHAIN_ID, root))}
+        assert after == before
+        assert chain.at("Programme", deployments.programmes["builders"].address).pending_outcome() == OUTCOME["CONTINUE"]
+    finally:
+        devnet_down(root)
+        boa.set_env(previous)
