@@ -4,11 +4,12 @@ and readable names for states and outcomes."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
-from tpp.chain import Chain
+if TYPE_CHECKING:  # the chain layer loads the EVM; specs and plans need only the shapes here
+    from tpp.chain import Chain
 
 ZERO = "0x0000000000000000000000000000000000000000"
 

@@ -26,19 +26,18 @@ import difflib
 import re
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo
 
 from tpp import units
+from tpp.programmes import ZERO, ProgrammeSpec
+from tpp.programmes import DialSpec as Dial
 from tpp.units import UnitError
-
-if TYPE_CHECKING:  # tpp.programmes pulls in the chain layer; imported only when converting
-    from tpp.programmes import ProgrammeSpec
 
 __all__ = [
     "GlobalParams",
@@ -56,7 +55,6 @@ __all__ = [
 ]
 
 BPS = 10_000
-ZERO = "0x" + "0" * 40
 UINT48 = (1 << 48) - 1  # timestamps and durations (Programme.TIME_MASK)
 UINT112 = (1 << 112) - 1  # epoch caps (Programme.CAP_BITS)
 UINT16 = (1 << 16) - 1  # max epochs
@@ -131,42 +129,15 @@ class AdmittedEpoch:
 
 
 @dataclass(frozen=True)
-class Dial:
-    name: str
-    initial: int
-    lower: int
-    upper: int
-    step: int
-    cooldown: int
+class Programme(ProgrammeSpec):
+    """One validated programme: everything `ProgrammeFactory.create_programmes` takes (the
+    on-chain `ProgrammeSpec`), plus its name and the research questions and KPIs that stay
+    off chain."""
 
-
-@dataclass(frozen=True)
-class Programme:
-    """One validated programme: everything `ProgrammeFactory.create_programmes` takes, plus
-    the research questions and KPIs that stay off chain."""
-
-    name: str
-    kind: str
-    target: str
-    epoch_cap: int
-    first_start: int
-    first_end: int
-    epoch_duration: int
-    window_length: int
-    guardian: str
-    default_outcome: str = "STOP"
-    max_epochs: int = 1
-    iterate_cap_bps: int = 0
-    steward: str = ZERO
-    oracle: str = ZERO
-    comparator: str | None = None
-    threshold: int = 0
-    max_pause: int = 0
-    metadata_uri: str = ""
-    dials: tuple[Dial, ...] = ()
-    description: str = ""
-    research_questions: tuple[str, ...] = ()
-    kpis: tuple[str, ...] = ()
+    name: str = field(kw_only=True)
+    description: str = field(default="", kw_only=True)
+    research_questions: tuple[str, ...] = field(default=(), kw_only=True)
+    kpis: tuple[str, ...] = field(default=(), kw_only=True)
 
     @property
     def first_rate(self) -> int:
@@ -174,28 +145,7 @@ class Programme:
         return -(-self.epoch_cap // (self.first_end - self.first_start))
 
     def to_chain(self) -> ProgrammeSpec:
-        from tpp.programmes import DialSpec, ProgrammeSpec
-
-        return ProgrammeSpec(
-            kind=self.kind,
-            target=self.target,
-            epoch_cap=self.epoch_cap,
-            first_start=self.first_start,
-            first_end=self.first_end,
-            epoch_duration=self.epoch_duration,
-            window_length=self.window_length,
-            guardian=self.guardian,
-            default_outcome=self.default_outcome,
-            max_epochs=self.max_epochs,
-            iterate_cap_bps=self.iterate_cap_bps,
-            steward=self.steward,
-            oracle=self.oracle,
-            comparator=self.comparator,
-            threshold=self.threshold,
-            max_pause=self.max_pause,
-            metadata_uri=self.metadata_uri,
-            dials=tuple(DialSpec(d.name, d.initial, d.lower, d.upper, d.step, d.cooldown) for d in self.dials),
-        )
+        return ProgrammeSpec(**{f.name: getattr(self, f.name) for f in fields(ProgrammeSpec)})
 
 
 @dataclass
