@@ -78,20 +78,12 @@ guardian = "{guardian}"
 """
 
 
-@pytest.fixture(scope="module")
-def local(tmp_path_factory):
-    """A whole local stack on the embedded chain, recorded like the devnet records it."""
-    from tpp.stack import deploy_stack
-
-    chain = Chain.current()
-    with contextlib.redirect_stdout(io.StringIO()):
-        stack = deploy_stack(chain)
-    deployments = Deployments(chain_id=1, path=tmp_path_factory.mktemp("deployments") / "1.json")
-    record_stack(deployments, stack)
+def write_local_spec(chain, path):
+    """SPEC for this chain: cycles from the day after tomorrow, the first epochs one cycle later,
+    role-named local actors (the steward is the devnet's steward actor)."""
     now = chain.now()
     genesis = now - now % DAY + 2 * DAY
-    spec_path = tmp_path_factory.mktemp("spec") / "local.toml"
-    spec_path.write_text(
+    path.write_text(
         SPEC.format(
             genesis=units.format_date(genesis),
             start=units.format_date(genesis + CYCLE),
@@ -103,7 +95,21 @@ def local(tmp_path_factory):
         ),
         encoding="utf-8",
     )
-    spec = load_spec(spec_path, now=now)
+    return path
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """A whole local stack on the embedded chain, recorded like the devnet records it."""
+    from tpp.stack import deploy_stack
+
+    chain = Chain.current()
+    with contextlib.redirect_stdout(io.StringIO()):
+        stack = deploy_stack(chain)
+    deployments = Deployments(chain_id=1, path=tmp_path_factory.mktemp("deployments") / "1.json")
+    record_stack(deployments, stack)
+    spec_path = write_local_spec(chain, tmp_path_factory.mktemp("spec") / "local.toml")
+    spec = load_spec(spec_path, now=chain.now())
     set_globals_locally(chain, deployments, spec.globals)
     result = deploy_spec(chain, spec, deployments)
     return chain, stack, deployments, spec, spec_path, result

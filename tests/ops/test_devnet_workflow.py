@@ -8,12 +8,10 @@ import io
 import boa
 import pytest
 
-from tests.ops.test_deploy_decide import SPEC, WINDOW
-from tpp import units
+from tests.ops.test_deploy_decide import WINDOW, write_local_spec
 from tpp.anvil import free_port
 from tpp.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
 from tpp.ops import (
-    STEWARD_ACTOR,
     OpsError,
     decide_locally,
     deploy_spec,
@@ -28,8 +26,6 @@ from tpp.spec import load_spec
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 
 DAY = 86_400
-CYCLE = 30 * DAY
-WAD = 10**18
 
 
 def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
@@ -39,22 +35,8 @@ def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
     try:
         chain = devnet_chain(root)
         deployments = load_deployments(DEVNET_CHAIN_ID, root)
-        now = chain.now()
-        genesis = now - now % DAY + 2 * DAY
-        spec_path = tmp_path / "devnet.toml"
-        spec_path.write_text(
-            SPEC.format(
-                genesis=units.format_date(genesis),
-                start=units.format_date(genesis + CYCLE),
-                end=units.format_date(genesis + 2 * CYCLE),
-                safe=chain.actor("builders-safe"),
-                audit_safe=chain.actor("audits-safe"),
-                steward=chain.actor(STEWARD_ACTOR),
-                guardian=chain.actor("guardian"),
-            ),
-            encoding="utf-8",
-        )
-        spec = load_spec(spec_path, now=now)
+        spec_path = write_local_spec(chain, tmp_path / "devnet.toml")
+        spec = load_spec(spec_path, now=chain.now())
         with contextlib.redirect_stdout(io.StringIO()):
             set_globals_locally(chain, deployments, spec.globals)
             result = deploy_spec(chain, spec, deployments)

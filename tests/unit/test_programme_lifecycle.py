@@ -625,6 +625,20 @@ KILL_POINTS = {
 }
 
 
+def assert_ended(programme, tpp_executor, guardian, steward):
+    """A final programme refuses kill, decisions, halts and dial moves."""
+    with boa.reverts("programme: ended"):
+        programme.kill(sender=tpp_executor)
+    with boa.reverts("programme: ended"):
+        programme.decide(KILL, 0, sender=tpp_executor)
+    with boa.reverts("programme: not in evaluation window"):
+        programme.decide(CONTINUE, 0, sender=tpp_executor)
+    with boa.reverts("programme: ended"):
+        programme.halt(sender=guardian)
+    with boa.reverts("programme: ended"):
+        programme.move_dial(THROTTLE_ID, 9_000, "too late", sender=steward)
+
+
 @pytest.mark.parametrize("how", ["kill", "decide"])
 @pytest.mark.parametrize("where", list(KILL_POINTS))
 def test_kill_at_any_time_is_immediate_and_final(
@@ -656,18 +670,9 @@ def test_kill_at_any_time_is_immediate_and_final(
     assert transitions(programme) == []
     assert stream.claimable() == 0
     assert programme.next_transition() == (0, 0)
-    with boa.reverts("programme: ended"):
-        programme.kill(sender=tpp_executor)
-    with boa.reverts("programme: ended"):
-        programme.decide(KILL, 0, sender=tpp_executor)
-    with boa.reverts("programme: not in evaluation window"):
-        programme.decide(CONTINUE, 0, sender=tpp_executor)
+    assert_ended(programme, tpp_executor, guardian, steward)
     with boa.reverts("programme: not paused"):
         programme.resume(sender=tpp_executor)
-    with boa.reverts("programme: ended"):
-        programme.halt(sender=guardian)
-    with boa.reverts("programme: ended"):
-        programme.move_dial(THROTTLE_ID, 9_000, "too late", sender=steward)
     assert budget.epoch_count() == 1
 
 
@@ -688,18 +693,9 @@ def test_stopped_is_final(stream_programme, epoch1, tpp_executor, guardian, stew
     assert programme.advance() == STOPPED
     assert transitions(programme) == []
     assert snapshot(programme, stream, budget) == before
-    with boa.reverts("programme: ended"):
-        programme.kill(sender=tpp_executor)
-    with boa.reverts("programme: ended"):
-        programme.decide(KILL, 0, sender=tpp_executor)
-    with boa.reverts("programme: not in evaluation window"):
-        programme.decide(CONTINUE, 0, sender=tpp_executor)
-    with boa.reverts("programme: ended"):
-        programme.halt(sender=guardian)
+    assert_ended(programme, tpp_executor, guardian, steward)
     with boa.reverts("programme: ended"):
         programme.unhalt(sender=guardian)
-    with boa.reverts("programme: ended"):
-        programme.move_dial(THROTTLE_ID, 9_000, "too late", sender=steward)
 
 
 # --- advance() is idempotent ---------------------------------------------------------------
