@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -249,9 +248,3 @@ class Chain:
         """Everything done inside is undone on exit (embedded: state anchor; anvil: snapshot)."""
         with self.env.anchor():
             yield
-
-
-def default_chain() -> Chain:
-    """The chain named by TPP_RPC_URL, else a fresh embedded chain."""
-    url = os.environ.get("TPP_RPC_URL")
-    return Chain.rpc(url) if url else Chain.embedded()
