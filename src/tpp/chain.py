@@ -92,8 +92,11 @@ class Chain:
         return cls(backend="embedded", env=boa.env)
 
     @classmethod
-    def anvil(cls, node: AnvilNode | None = None) -> "Chain":
-        """A chain on a running anvil node (started here on a free loopback port if not given)."""
+    def anvil(cls, node: AnvilNode | None = None, url: str | None = None) -> "Chain":
+        """A chain on an anvil node: `node` (owned: `close()` stops it), an already running one
+        at `url` (not owned, e.g. the devnet), or a new one on a free loopback port."""
+        if url is not None:
+            return cls._network(url, backend="anvil")
         node = node or AnvilNode().start()
         chain = cls._network(node.url, backend="anvil")
         chain.node = node

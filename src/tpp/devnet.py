@@ -161,7 +161,7 @@ def devnet_chain(root: Path = DEFAULT_ROOT) -> Chain:
     node = running_node(root)
     if node is None:
         raise OpsError("the devnet is not running; start it with `tpp devnet up`")
-    chain = Chain._network(node["url"], backend="anvil")
+    chain = Chain.anvil(url=node["url"])
     chain.set_sender(chain.actor("keeper"))
     return chain
 
@@ -184,7 +184,7 @@ def devnet_up(root: Path = DEFAULT_ROOT, port: int = DEFAULT_PORT, deploy: bool 
     if deploy:
         from tpp.stack import deploy_stack
 
-        chain = Chain._network(node["url"], backend="anvil")
+        chain = Chain.anvil(url=node["url"])
         deployments = load_deployments(DEVNET_CHAIN_ID, root)
         if not _stack_deployed(chain, deployments):
             say("deploying the local stack (token, governors, timelocks, Budget, factory)…")

@@ -129,7 +129,7 @@ def test_keeper_across_an_epoch_end_and_a_restart(tmp_path, restore_env):
         # Two keepers at once: the second one's read was stale (it thought something was due);
         # its simulation on the latest state shows nothing to do, and it sends nothing.
         chain.warp_to(programme.epoch_end() - WINDOW)
-        other = Chain._network(chain.url, backend="anvil")
+        other = Chain.anvil(url=chain.url)
         other_sender = other.actor("keeper-2")
         other.set_sender(other_sender)
         first = advance_due(chain, deployments)
