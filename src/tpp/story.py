@@ -32,6 +32,8 @@ EPOCHS = (
 FOURTH_CAP = 5_000_000 * WAD
 # Days into the epoch at which the mechanisms mint what has unlocked.
 MINT_DAYS = (3, 10, 17, 24, 30)
+# Seconds before a minter's expiry that the last mint is sent on a real node.
+NETWORK_MARGIN = 60
 
 
 @dataclass
@@ -137,7 +139,12 @@ def run_foundation_story(
     chain.warp_to(start)
     say("epoch", "Epoch 1 starts: emission unlocks per second")
     for day in MINT_DAYS:
-        chain.warp_to(start + day * DAY)
+        target = start + day * DAY
+        if chain.backend != "embedded":
+            # On a real node a transaction lands a second or more after the block the call was
+            # built on, and the minters expire at `end` (inclusive): mint a little before it.
+            target = min(target, end - NETWORK_MARGIN)
+        chain.warp_to(target)
         for name in minters:
             minter = minters[name]
             amount = minter.mintable_now()

@@ -1,7 +1,7 @@
 """What the foundation story must leave behind, checked on any backend."""
 
 from tpp.stack import DEFAULT_ADMIN_ROLE, TOKEN_MINTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, WAD
-from tpp.story import ALLOCATION, CYCLE, EPOCHS, THRESHOLD, WINDOW
+from tpp.story import ALLOCATION, CYCLE, EPOCHS, NETWORK_MARGIN, THRESHOLD, WINDOW
 
 
 def check_story(result, exact_times: bool):
@@ -32,10 +32,16 @@ def check_story(result, exact_times: bool):
         if exact_times:
             elapsed = sample.time - start
             assert sample.total_minted == sum(cap * elapsed // CYCLE for _, _, cap in EPOCHS)
+    # On the embedded chain the last mint lands at the epoch's end: every cap is minted in
+    # full. On a real node it is sent NETWORK_MARGIN seconds earlier (the minters expire at the
+    # end), so up to that much of the unlock stays unminted.
     for name, _, cap in EPOCHS:
         minter = result.minters[name]
-        assert minter.minted() == cap
-        assert budget.minted_by(minter.address) == cap
-        assert token.balanceOf(result.mechanisms[name]) == cap
-    assert budget.total_minted() == sum(cap for _, _, cap in EPOCHS) == 24_000_000 * WAD
-    assert budget.scheduled_supply(end) == budget.total_minted()
+        floor = cap if exact_times else cap - cap * NETWORK_MARGIN // CYCLE - 1
+        assert floor <= minter.minted() <= cap
+        assert budget.minted_by(minter.address) == minter.minted()
+        assert token.balanceOf(result.mechanisms[name]) == minter.minted()
+    assert budget.total_minted() == sum(result.minters[name].minted() for name, _, _ in EPOCHS)
+    if exact_times:
+        assert budget.total_minted() == sum(cap for _, _, cap in EPOCHS) == 24_000_000 * WAD
+        assert budget.scheduled_supply(end) == budget.total_minted()
