@@ -1,9 +1,11 @@
-"""One API over three backends: the embedded EVM (titanoboa / py-evm, the default), a local
-anvil node, and any RPC URL.
+"""One API over every backend: the embedded EVM (titanoboa / py-evm, the default), a local
+anvil node, any RPC URL, and the simulator's two lean in-process engines (revm, and py-evm fed
+raw calldata; see `tpp.evm`).
 
-A `Chain` owns a titanoboa environment. While it is active (`with chain:` or
-`chain.activate()`), contract handles returned by `deploy` / `at` send their calls to it, so
-the rest of tpp is written once against contract handles and runs unchanged on every backend.
+A `Chain` owns an environment: titanoboa's, or a `tpp.evm.FastChain`. While it is active
+(`with chain:` or `chain.activate()`), contract handles returned by `deploy` / `at` send their
+calls to it, so the rest of tpp is written once against contract handles and runs unchanged on
+every backend.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from boa.rpc import EthereumRPC
 from eth_account import Account
 from eth_utils import keccak
 
-from tpp import _boa_compat, governance
+from tpp import _boa_compat, evm, governance
 from tpp.anvil import AnvilNode, rpc_call
 
 # Programmes, mechanisms and epoch minters are EIP-1167 clones created inside calls: their
@@ -103,6 +105,30 @@ class Chain:
         return chain
 
     @classmethod
+    def revm(cls, genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "Chain":
+        """A fresh in-process revm (Rust EVM through pyrevm) with lean handles: the simulator's
+        default engine."""
+        return cls(backend="revm", env=evm.FastChain(evm.RevmEngine(genesis), record_logs)).activate()
+
+    @classmethod
+    def pyevm(cls, genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "Chain":
+        """A fresh in-process py-evm driven like `revm` (raw calldata, lean handles), so the two
+        engines run the same code path and can be compared."""
+        return cls(backend="pyevm", env=evm.FastChain(evm.PyEvmEngine(genesis), record_logs)).activate()
+
+    @classmethod
+    def engine(cls, name: str, genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "Chain":
+        """`revm` or `pyevm` by name."""
+        if name not in evm.ENGINES:
+            raise ValueError(f"chain: unknown engine {name!r} (choose {' or '.join(evm.ENGINES)})")
+        return getattr(cls, name)(genesis, record_logs)
+
+    @property
+    def fast(self) -> bool:
+        """True on the lean engines (`revm`, `pyevm`), False on titanoboa-driven backends."""
+        return isinstance(self.env, evm.FastChain)
+
+    @classmethod
     def rpc(cls, url: str) -> "Chain":
         """Any JSON-RPC endpoint; accounts are added with `add_account`."""
         return cls._network(url, backend="rpc")
@@ -145,17 +171,24 @@ class Chain:
     # --- activation --------------------------------------------------------------------
 
     def activate(self) -> "Chain":
-        """Make this chain titanoboa's current environment."""
-        boa.set_env(self.env)
+        """Make this chain the current one (titanoboa's environment, or the active fast chain
+        that governance deploys through)."""
+        if self.fast:
+            evm.set_active(self.env)
+        else:
+            boa.set_env(self.env)
+            evm.set_active(None)
         return self
 
     def __enter__(self) -> "Chain":
-        self._previous_env = boa.env
+        self._previous_env = (boa.env, evm.active())
         return self.activate()
 
     def __exit__(self, *exc) -> None:
         if self._previous_env is not None:
-            boa.set_env(self._previous_env)
+            boa_env, fast = self._previous_env
+            boa.set_env(boa_env)
+            evm.set_active(fast)
 
     def close(self) -> None:
         if self.node is not None:
@@ -170,7 +203,10 @@ class Chain:
         """
         if name in self._actors:
             return self._actors[name]
-        if self.backend == "embedded":
+        if self.fast:
+            address = evm.actor_address(name)
+            self.env.engine.set_balance(address, ACTOR_FUNDING)
+        elif self.backend == "embedded":
             address = str(self.env.generate_address(name))
         elif self.backend == "anvil":
             account = Account.from_key(actor_key(name))
@@ -190,12 +226,17 @@ class Chain:
         return account.address
 
     def set_sender(self, address: str) -> None:
-        self.env.eoa = address
+        if self.fast:
+            self.env.sender = address
+        else:
+            self.env.eoa = address
 
     # --- time --------------------------------------------------------------------------
 
     def now(self) -> int:
         """Timestamp of the latest block (embedded: of the block being built)."""
+        if self.fast:
+            return self.env.engine.timestamp
         if self.backend == "embedded":
             return int(self.env.evm.patch.timestamp)
         block = rpc_call(self.url, "eth_getBlockByNumber", ["latest", False])
@@ -205,7 +246,10 @@ class Chain:
         """Move chain time forward by `seconds` (and mine a block); returns the new time."""
         if seconds < 0:
             raise ValueError("chain: time only moves forward")
-        if self.backend == "embedded":
+        if self.fast:
+            engine = self.env.engine
+            engine.set_block(engine.timestamp + seconds, engine.block_number + max(1, seconds // 12))
+        elif self.backend == "embedded":
             # One block per 12 seconds, at least one block, like a post-merge chain.
             self.env.evm.patch.timestamp += seconds
             self.env.evm.patch.block_number += max(1, seconds // 12)
@@ -228,11 +272,16 @@ class Chain:
 
     def deploy(self, name: str, *args, sender: str | None = None):
         """Deploy one of tpp's Vyper contracts."""
+        if self.fast:
+            bytecode, abi = evm.compiled(name)
+            return self.env.deploy_contract(name.split("/")[-1], bytecode, abi, args, sender)
         kwargs = {"sender": sender} if sender else {}
         return vyper_deployer(name).deploy(*args, **kwargs)
 
     def at(self, name: str, address: str):
         """Handle on a deployed tpp Vyper contract (or a minimal proxy of one)."""
+        if self.fast:
+            return self.env.contract(name.split("/")[-1], evm.compiled(name)[1], str(address))
         with warnings.catch_warnings():
             # Programmes, mechanisms and epoch minters are EIP-1167 clones: their code is the
             # proxy's, not the implementation's, which titanoboa would warn about.
@@ -249,5 +298,5 @@ class Chain:
     @contextlib.contextmanager
     def anchor(self):
         """Everything done inside is undone on exit (embedded: state anchor; anvil: snapshot)."""
-        with self.env.anchor():
+        with (self.env.engine.anchor() if self.fast else self.env.anchor()):
             yield

@@ -27,6 +27,7 @@ import boa
 import eth_abi
 from eth_utils import keccak
 
+from tpp import evm
 from tpp.artifacts import load_oz
 
 __all__ = [
@@ -161,13 +162,21 @@ def deploy_artifact(name: str, *args: Any, sender: Any = None) -> Any:
             f"({', '.join(types)}), got {len(args)}"
         )
     init_code = artifact["bytecode"] + eth_abi.encode(types, [_plain(a) for a in args])
+    fast = evm.active()
+    if fast is not None:
+        address = fast.deploy_code(bytes(init_code), None if sender is None else _address(sender))
+        return fast.contract(name, artifact["abi"], address)
     kwargs = {} if sender is None else {"sender": _address(sender)}
     address, _ = boa.env.deploy_code(bytecode=init_code, **kwargs)
     return at_artifact(name, address)
 
 
 def at_artifact(name: str, address: Any) -> Any:
-    """A titanoboa handle for an already deployed ``name`` contract at ``address``."""
+    """A handle for an already deployed ``name`` contract at ``address`` (titanoboa's, or a
+    lean one when a fast chain is active)."""
+    fast = evm.active()
+    if fast is not None:
+        return fast.contract(name, load_oz(name)["abi"], _address(address))
     return _factory(name).at(_address(address))
 
 
@@ -177,6 +186,9 @@ def _next_create_addresses(sender: Any, count: int) -> list[str]:
     Asks the env's own address generator inside an anchor, so the nonce is left untouched; on
     a network env that is the local fork boa itself uses to check its deployments.
     """
+    fast = evm.active()
+    if fast is not None:
+        return fast.next_create_addresses(None if sender is None else _address(sender), count)
     who = boa.env._get_sender(None if sender is None else _address(sender))
     with boa.env._anchor():
         return [str(boa.env.evm.generate_create_address(who)) for _ in range(count)]

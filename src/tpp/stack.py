@@ -92,11 +92,13 @@ class Stack:
         """Put `calls` to one GovOps-governor vote (a GAP) and execute it; returns its id."""
         return self._vote(self.governance.gap_governor, calls, description)
 
-    def tpp_vote(self, calls: Sequence[Call], description: str) -> int:
-        """Put `calls` to one Token-governor vote (a TPP slate) and execute it; returns its id."""
-        return self._vote(self.governance.tpp_governor, calls, description)
+    def tpp_vote(self, calls: Sequence[Call], description: str, voters: Sequence[str] | None = None) -> int:
+        """Put `calls` to one Token-governor vote (a TPP slate) and execute it; returns its id.
+        `voters` (default: every delegate) vote FOR; a vote short of quorum raises
+        GovernanceError."""
+        return self._vote(self.governance.tpp_governor, calls, description, voters)
 
-    def _vote(self, governor, calls: Sequence[Call], description: str) -> int:
+    def _vote(self, governor, calls: Sequence[Call], description: str, voters: Sequence[str] | None = None) -> int:
         targets = [str(contract.address) for contract, _, _ in calls]
         calldatas = [getattr(contract, fn).prepare_calldata(*args) for contract, fn, args in calls]
         return run_proposal(
@@ -105,7 +107,7 @@ class Stack:
             [0] * len(calls),
             calldatas,
             description,
-            self.delegates,
+            self.delegates if voters is None else list(voters),
             self.chain.warp,
         )
 
