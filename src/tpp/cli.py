@@ -88,11 +88,13 @@ def _register_workflow_commands() -> None:
     """`tpp plan`, `propose`, `status`, `advance`, `keeper` and `devnet` live with their
     library code."""
     from tpp import devnet, ops, plan, proposals
+    from tpp.sim import cli as sim_cli
 
     plan.register(app)
     proposals.register(app)
     ops.register(app)
     devnet.register(app)
+    sim_cli.register(app)
 
 
 _register_workflow_commands()
@@ -100,7 +102,10 @@ _register_workflow_commands()
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns the code of a `typer.Exit` instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         if state["debug"]:
             raise

@@ -110,3 +110,10 @@ def test_subprocess_exit_codes_and_no_traceback(tmp_path):
     assert ERROR_LINE.search(broken.stdout) and "Traceback" not in broken.stdout + broken.stderr
     good = subprocess.run([sys.executable, "-m", "tpp.cli", "check", str(EXAMPLES / "portfolio.toml")], capture_output=True, text=True, timeout=120)
     assert good.returncode == 0 and "valid" in good.stdout
+
+
+def test_a_command_that_stops_with_an_exit_code_gives_it_to_the_shell(monkeypatch, capsys, tmp_path):
+    # `tpp plan` ends its errors with typer.Exit(2); the entry point must pass the 2 on.
+    code, out = run(["plan", str(tmp_path / "missing.toml")], monkeypatch, capsys)
+    assert code == 2, out
+    assert "cannot read the file" in out and "Traceback" not in out
