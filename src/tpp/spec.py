@@ -1307,3 +1307,16 @@ guardian = "{GUARDIAN_PLACEHOLDER}"
 research_questions = ["Does the pool keep depth when rewards drop by a quarter?"]
 kpis = ["pool depth at 2% slippage", "share of volume routed through the pool"]
 '''
+
+
+# --- shared with other TOML formats (tpp.sim.scenario) ----------------------------------------
+# Public names for the machinery above, so other files written in human units report their
+# problems the same way (file:line field: message). Aliases only: nothing here changes a check.
+
+read_toml = _read_toml
+Source = _Source
+field_name = _field_name
+partial_model = _partial
+parse_whole = _whole
+check_budget = _check_budget
+check_load = _check_load

@@ -1,0 +1,1 @@
+"""War-gaming simulator: programmes run against agent populations on a local chain."""

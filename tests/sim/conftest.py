@@ -1,0 +1,56 @@
+"""Scenario files for simulator tests: the tiny pool of examples/scenarios with a scenario text
+written per test, so each test states the agents it needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tpp import evm
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
+POOL = EXAMPLES / "tiny-pool.toml"  # three 14-day epochs from 2027-01-01, 200k ZK each
+DAY = 86_400
+WAD = 10**18
+
+BASE = f"""
+name = "test"
+programmes = ["{POOL}"]
+horizon = "{{horizon}}"
+step = "1d"
+seed = {{seed}}
+
+[market]
+price = 0.25
+volatility = "60%"
+lp_value = 40.0
+
+[keeper]
+enabled = {{keeper}}
+
+[delegates]
+count = 5
+attendance = "{{attendance}}"
+decisions_per_month = 4
+voting_power = "1_000_000 ZK"
+"""
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write a scenario: the tiny pool, given agent tables, and a few settings."""
+
+    def write(agents: str, *, horizon: str = "50d", seed: int = 1, keeper: bool = True, attendance: str = "0%", extra: str = "", name: str = "scenario.toml") -> Path:
+        text = BASE.format(horizon=horizon, seed=seed, keeper=str(keeper).lower(), attendance=attendance) + extra + agents
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _no_fast_chain_left_active():
+    yield
+    evm.set_active(None)
