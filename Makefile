@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NPM_CACHE_FLAGS := --no-audit --no-fund
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-sim clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/gas.py
+
+bench-sim: setup
+	$(BIN)/python bench/sim.py
 
 clean:
 	rm -rf $(VENV) node_modules build out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -31,10 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import eth_abi
+import eth_abi.exceptions
 import rlp
 from eth_utils import keccak, to_checksum_address
 
 ENGINES = ("revm", "pyevm")
+# Gas every call and deployment may use, the same on both engines (a block's worth).
+GAS_LIMIT = 30_000_000
 # revm reports a failed call as text; the revert data follows "output: 0x".
 _ERROR_SELECTOR = keccak(text="Error(string)")[:4]
 _PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]
@@ -43,10 +47,11 @@ _PANIC_SELECTOR = keccak(text="Panic(uint256)")[:4]
 class Reverted(Exception):
     """A call or deployment failed; `reason` is the revert string (e.g. "budget: paused")."""
 
-    def __init__(self, reason: str, data: bytes = b""):
+    def __init__(self, reason: str, data: bytes = b"", where: str = ""):
         self.reason = reason
         self.data = data
-        super().__init__(reason)
+        self.where = where  # "Contract.function" when a handle made the call
+        super().__init__(f"{where}: {reason}" if where else reason)
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class RevmEngine:
 
     def deploy(self, sender: str, initcode: bytes) -> str:
         try:
-            address = self.evm.deploy(sender, initcode)
+            address = self.evm.deploy(sender, initcode, gas=GAS_LIMIT)
         except RuntimeError as exc:
             raise _revm_failure(exc) from None
         return to_checksum_address(address)
@@ -130,14 +135,14 @@ class RevmEngine:
     def transact(self, sender: str, to: str, data: bytes) -> tuple[bytes, list]:
         evm = self.evm
         try:
-            out = evm.message_call(sender, to, data)
+            out = evm.message_call(sender, to, data, gas=GAS_LIMIT)
         except RuntimeError as exc:
             raise _revm_failure(exc) from None
         return out, evm.result.logs
 
     def call(self, sender: str, to: str, data: bytes) -> bytes:
         try:
-            return self.evm.message_call(sender, to, data, is_static=True)
+            return self.evm.message_call(sender, to, data, gas=GAS_LIMIT, is_static=True)
         except RuntimeError as exc:
             raise _revm_failure(exc) from None
 
@@ -203,14 +208,16 @@ class PyEvmEngine:
         from boa.vm.py_evm import titanoboa_computation  # noqa: F401 - boa's computation hooks
 
         try:
-            address, _ = self.env.deploy_code(sender=sender, bytecode=initcode)
+            address, _ = self.env.deploy_code(sender=sender, bytecode=initcode, gas=GAS_LIMIT)
         except Exception as exc:  # noqa: BLE001 - titanoboa raises its own error types
-            data = getattr(getattr(exc, "args", [None])[0], "output", b"") or b""
+            # titanoboa puts the revert data itself (or an object carrying it) first.
+            first = exc.args[0] if exc.args else b""
+            data = first if isinstance(first, (bytes, bytearray)) else getattr(first, "output", b"") or b""
             raise Reverted(revert_reason(bytes(data)) if data else f"deployment failed: {exc}", bytes(data)) from None
         return to_checksum_address(str(address))
 
     def _execute(self, sender: str, to: str, data: bytes, modifying: bool):
-        computation = self.env.execute_code(to_address=to, sender=sender, data=data, is_modifying=modifying)
+        computation = self.env.execute_code(to_address=to, sender=sender, data=data, gas=GAS_LIMIT, is_modifying=modifying)
         if computation.is_error:
             output = bytes(computation.output or b"")
             raise Reverted(revert_reason(output) if output or _is_revert(computation) else f"halted: {computation.error}", output)
@@ -261,36 +268,53 @@ def _abi_type(param: dict) -> str:
 def _address_word(value: Any) -> bytes:
     if not isinstance(value, str):
         value = str(value.address) if hasattr(value, "address") else str(value)
+    if len(value) != 42 or not value.startswith("0x"):
+        raise TypeError(f"not an address: {value!r}")
     return bytes.fromhex(value[2:]).rjust(32, b"\0")
 
 
-def _uint_word(value: int) -> bytes:
-    return value.to_bytes(32, "big")
-
-
-def _int_word(value: int) -> bytes:
-    return value.to_bytes(32, "big", signed=True)
-
-
 def _bool_word(value: bool) -> bytes:
+    if not isinstance(value, bool):
+        raise TypeError(f"not a bool: {value!r}")
     return b"\0" * 31 + (b"\1" if value else b"\0")
 
 
-def _fixed_bytes_word(value: bytes) -> bytes:
-    return bytes(value).ljust(32, b"\0")
+def _int_encoder(bits: int, signed: bool) -> Callable[[Any], bytes]:
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    kind = f"{'int' if signed else 'uint'}{bits}"
+
+    def encode(value: int) -> bytes:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise TypeError(f"not a {kind}: {value!r}")
+        return value.to_bytes(32, "big", signed=signed)
+
+    return encode
+
+
+def _fixed_bytes_encoder(size: int) -> Callable[[Any], bytes]:
+    def encode(value: bytes) -> bytes:
+        if not isinstance(value, (bytes, bytearray)) or len(value) > size:
+            raise TypeError(f"not a bytes{size}: {value!r}")
+        return bytes(value).ljust(32, b"\0")
+
+    return encode
 
 
 def _static_encoder(kind: str) -> Callable[[Any], bytes] | None:
+    """A hand encoder for a static scalar type, checking the value's type and range; None for
+    the types eth_abi encodes (dynamic types, arrays, tuples)."""
+    if "[" in kind or "(" in kind:
+        return None
     if kind == "address":
         return _address_word
-    if kind.startswith("uint") and "[" not in kind:
-        return _uint_word
-    if kind.startswith("int") and "[" not in kind:
-        return _int_word
     if kind == "bool":
         return _bool_word
-    if kind.startswith("bytes") and kind != "bytes" and "[" not in kind:
-        return _fixed_bytes_word
+    if kind.startswith("uint"):
+        return _int_encoder(int(kind[4:] or 256), False)
+    if kind.startswith("int"):
+        return _int_encoder(int(kind[3:] or 256), True)
+    if kind.startswith("bytes") and kind != "bytes":
+        return _fixed_bytes_encoder(int(kind[5:]))
     return None
 
 
@@ -303,6 +327,8 @@ def _plain(value: Any) -> Any:
 
 
 def _decoder(types: list[str]) -> Callable[[bytes], Any]:
+    """Result decoder; `None` for no outputs. Callers check that a result has at least one
+    word before decoding (no code at the address returns nothing)."""
     if not types:
         return lambda out: None
     if len(types) == 1:
@@ -341,7 +367,8 @@ class Function:
             encoders = [_static_encoder(t) for t in types]
             fast = None if None in encoders else encoders
             view = abi.get("stateMutability") in ("view", "pure")
-            self._by_arity[len(types)] = (selector, types, fast, view, _decoder([_abi_type(p) for p in abi.get("outputs", [])]))
+            outputs = [_abi_type(p) for p in abi.get("outputs", [])]
+            self._by_arity[len(types)] = (selector, types, fast, view, _decoder(outputs), bool(outputs))
 
     def _resolve(self, args: tuple) -> tuple:
         try:
@@ -351,22 +378,30 @@ class Function:
             raise TypeError(f"{self.contract._contract_name}.{self.name} takes {counts} arguments, got {len(args)}") from None
 
     def prepare_calldata(self, *args: Any) -> bytes:
-        selector, types, fast, _, _ = self._resolve(args)
-        if fast is not None:
-            return selector + b"".join(enc(a) for enc, a in zip(fast, args))
-        return selector + eth_abi.encode(types, [_plain(a) for a in args])
+        selector, types, fast, _, _, _ = self._resolve(args)
+        return self._encode(selector, types, fast, args)
+
+    def _encode(self, selector: bytes, types: list[str], fast, args: tuple) -> bytes:
+        try:
+            if fast is not None:
+                return selector + b"".join(enc(a) for enc, a in zip(fast, args))
+            return selector + eth_abi.encode(types, [_plain(a) for a in args])
+        except (TypeError, ValueError, OverflowError, eth_abi.exceptions.EncodingError) as exc:
+            raise TypeError(f"{self.contract._contract_name}.{self.name}({','.join(types)}): {exc}") from None
 
     def __call__(self, *args: Any, sender: Any = None) -> Any:
-        selector, types, fast, view, decode = self._resolve(args)
-        if fast is not None:
-            data = selector + b"".join(enc(a) for enc, a in zip(fast, args))
-        else:
-            data = selector + eth_abi.encode(types, [_plain(a) for a in args])
-        chain = self.contract._chain
+        selector, types, fast, view, decode, returns = self._resolve(args)
+        data = self._encode(selector, types, fast, args)
+        contract = self.contract
+        chain = contract._chain
         who = chain.sender if sender is None else (sender if isinstance(sender, str) else str(sender))
-        if view:
-            return decode(chain.engine.call(who, self.contract.address, data))
-        return decode(chain.transact(who, self.contract.address, data))
+        try:
+            out = chain.engine.call(who, contract.address, data) if view else chain.transact(who, contract.address, data)
+        except Reverted as exc:
+            raise Reverted(exc.reason, exc.data, f"{contract._contract_name}.{self.name}") from None
+        if returns and len(out) < 32:
+            raise Reverted(f"no result (is there a {contract._contract_name} at {contract.address}?)", out, f"{contract._contract_name}.{self.name}")
+        return decode(out)
 
 
 class Contract:
@@ -490,7 +525,7 @@ def compiled(name: str) -> tuple[bytes, list[dict]]:
     bytecode, abi = compiler_data.bytecode, build_abi_output(compiler_data)
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
+        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")  # workers may compile at once
         tmp.write_text(json.dumps({"bytecode": bytecode.hex(), "abi": abi}))
         tmp.replace(cache_file)
     except OSError:

@@ -167,3 +167,37 @@ def test_market_is_seeded_gbm_or_a_pinned_path():
     pinned = Market(1.0, 0.8, 0.0, 4.0, DAY, seed=1, path=(1.0, 2.0, 4.0))
     pinned.step(), pinned.step()
     assert pinned.price == 4.0 and pinned.lp_value == pytest.approx(8.0)
+
+
+def _short_window_scenario(tmp_path, window: str, step: str) -> object:
+    from .conftest import POOL
+
+    spec = tmp_path / "short-pool.toml"
+    spec.write_text(POOL.read_text().replace('window_length = "3d"', f'window_length = "{window}"').replace('evaluation_window = "3d"', f'evaluation_window = "{window}"'))
+    scenario = tmp_path / "short.toml"
+    scenario.write_text(
+        f'programmes = ["{spec.name}"]\nhorizon = "16d"\nstep = "{step}"\nseed = 1\n'
+        '[market]\nprice = 0.25\nlp_value = 40.0\n[delegates]\ncount = 3\nattendance = "100%"\n'
+        '[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 1\ncapital = "1_000 LP"\nclaim_every = "1d"\n'
+    )
+    return load_scenario(scenario)
+
+
+def test_a_window_between_two_steps_is_asked_and_left_to_its_default(tmp_path):
+    # A 6-hour window (18:00 to midnight) that no daily step falls into.
+    trace = run_scenario(_short_window_scenario(tmp_path, "6h", "1d")).trace
+    assert [(w.decided, w.outcome, w.attendees, w.opens, w.closes) for w in trace.windows] == [
+        (False, "CONTINUE", 0, START + 14 * DAY - 6 * 3600, START + 14 * DAY)
+    ]
+
+
+def test_no_vote_is_started_that_cannot_execute_before_the_window_closes(tmp_path):
+    # A 1-hour window: the governor needs about 71 minutes (delay, voting, timelock).
+    trace = run_scenario(_short_window_scenario(tmp_path, "1h", "1h")).trace
+    assert [(w.decided, w.outcome) for w in trace.windows] == [(False, "CONTINUE")]
+    assert trace.samples[-1].programmes["tiny-pool"].state == "RUNNING"  # epoch 2 opened by default
+
+
+def test_a_window_on_the_step_grid_is_voted(tmp_path):
+    trace = run_scenario(_short_window_scenario(tmp_path, "6h", "6h")).trace
+    assert [(w.decided, w.attendees) for w in trace.windows] == [(True, 3)]

@@ -132,3 +132,32 @@ def test_both_engines_deploy_the_same_stack_at_the_same_addresses():
         finally:
             evm.set_active(None)
     assert addresses["revm"] == addresses["pyevm"]
+
+
+def test_bad_arguments_are_refused_before_sending(chain):
+    token, owner = _token(chain)
+    for args, bad in [(("0x1234", 1), "not an address"), ((owner, -1), "not a uint256"), ((owner, 2**256), "not a uint256"), ((owner, True), "not a uint256")]:
+        with pytest.raises(TypeError, match=rf"StakeToken.transfer\(address,uint256\): {bad}"):
+            token.transfer(*args, sender=owner)
+    assert chain.env.transactions == 1  # only the mint was sent
+
+
+def test_a_call_to_an_address_without_code_says_so(chain):
+    token, _ = _token(chain)
+    ghost = chain.at("testing/StakeToken", chain.actor("nobody"))
+    with pytest.raises(evm.Reverted, match=r"StakeToken.balanceOf: no result \(is there a StakeToken at 0x"):
+        ghost.balanceOf(token.address)
+
+
+def test_constructor_reverts_carry_the_reason_on_both_engines(chain):
+    zero = "0x" + "00" * 20
+    with pytest.raises(evm.Reverted) as info:
+        chain.deploy("Budget", zero, zero, zero, zero, 0, 0, 0, 0, 1, 0, 1)
+    assert info.value.reason == "budget: zero token"
+
+
+def test_revert_names_the_contract_and_function(chain):
+    token, owner = _token(chain)
+    with pytest.raises(evm.Reverted) as info:
+        token.transfer(owner, 1, sender=chain.actor("empty-handed"))
+    assert str(info.value) == "StakeToken.transfer: erc20: transfer amount exceeds balance"

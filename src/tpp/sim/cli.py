@@ -25,7 +25,9 @@ def _fmt(value, pct: bool = False) -> str:
     return f"{value:,.2f}"
 
 
-def _progress(console: Console) -> Progress:
+def _progress(console: Console, auto_refresh: bool = True) -> Progress:
+    """A progress bar; without `auto_refresh` it has no refresh thread (sweep workers fork from
+    this process, and a thread holding the output lock at that moment would hang them)."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -34,6 +36,7 @@ def _progress(console: Console) -> Progress:
         TimeRemainingColumn(),
         console=console,
         transient=False,
+        auto_refresh=auto_refresh,
     )
 
 
@@ -107,8 +110,9 @@ def sim_command(
         where = f"Ray ({ray_address or 'local'})" if backend == "ray" else f"{min(count, len(tasks))} process(es)"
         sets = len({t.set_id for t in tasks})
         console.print(f"{len(tasks)} runs: {sets} parameter set(s) (Cartesian product) x {scenario.sweep.seeds} seed(s), on {where}")
-        with _progress(console) as progress:
+        with _progress(console, auto_refresh=False) as progress:
             bar = progress.add_task("runs", total=len(tasks))
+            progress.refresh()
             try:
                 runs.run_tasks(
                     tasks,
@@ -116,19 +120,20 @@ def sim_command(
                     backend=backend,
                     engine=engine,
                     ray_address=ray_address,
-                    on_done=lambda o: (outputs.append(o), progress.advance(bar)),
+                    on_done=lambda o: (outputs.append(o), progress.advance(bar), progress.refresh()),
                 )
             except KeyboardInterrupt:
+                # Keep what finished, beside (not over) earlier complete results.
                 outputs.sort(key=lambda o: o.run_id)
                 if outputs:
-                    paths = runs.write_results(out, scenario, tasks, outputs, engine_name, sweep)
+                    paths = runs.write_results(out / "partial", scenario, tasks, outputs, engine_name, sweep)
                     console.print(f"[yellow]interrupted[/]: {len(outputs)} of {len(tasks)} runs finished; wrote them to {paths['runs']}")
                 raise typer.Exit(130) from None
             except runs.SweepError as exc:
                 outputs.sort(key=lambda o: o.run_id)
                 if outputs:
-                    runs.write_results(out, scenario, tasks, outputs, engine_name, sweep)
-                    console.print(f"[yellow]{len(outputs)} finished run(s) kept in {out}[/]")
+                    runs.write_results(out / "partial", scenario, tasks, outputs, engine_name, sweep)
+                    console.print(f"[yellow]{len(outputs)} finished run(s) kept in {out / 'partial'}[/]")
                 raise cli.UserError(str(exc)) from None
         outputs.sort(key=lambda o: o.run_id)
 

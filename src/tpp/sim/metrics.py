@@ -10,9 +10,10 @@ step of `trace.step` seconds, and each sample stands for one step when summing o
 
 Definitions, per programme:
 
-- emitted_tokens: what the programme had minted at its last sample.
+- emitted_tokens: what the programme had emitted at its last sample: minted, plus what accrued
+  to its recipients and is not minted yet (minting waits for someone to claim).
 - emitted_usd: each token valued at the price when it was emitted,
-  Σ_i (minted_i − minted_{i−1}) × price_i, with minted before the first sample = 0.
+  Σ_i (emitted_i − emitted_{i−1}) × price_i, with emitted before the first sample = 0.
 - stake_days: LP-token-days, Σ_i staked_i × step / 86400.
 - tvl_usd_days: USD-days of liquidity, Σ_i staked_i × lp_value_i × step / 86400.
   Streams hold no stake, so theirs is 0.
@@ -45,17 +46,18 @@ The `*total*` row:
 - minted_total, scheduled_total: the Budget's minted and scheduled supply at the last sample
   (tokens); minted_vs_scheduled: minted_total / scheduled_total (NaN if nothing scheduled).
 - threshold_tokens_per_day: the inflation threshold in force at the last sample.
-- peak_rate_vs_threshold: the highest minting rate between consecutive samples,
-  (Δ minted_total / Δ time), divided by the threshold in force at the later sample
-  (inf if something was minted while the threshold was 0; NaN with fewer than two samples).
+- peak_rate_vs_threshold: the highest emission rate of all programmes together between
+  consecutive samples, (Δ Σ emitted / Δ time), divided by the threshold in force at the later
+  sample (inf if something was emitted while the threshold was 0; NaN with fewer than two
+  samples). Emission, not minting: minting follows claims, which come in batches.
 - windows: evaluation windows grouped by the time they close (one decision round for the
   delegates); max_decisions_per_window and mean_decisions_per_window: decisions per round;
   decisions_asked / decisions_taken / defaults_applied: sums; turnout: mean over all windows.
 - transactions: what the agents, keeper and delegates sent.
 
 Series rows carry time, day ((time − start) / 86400), programme, price, lp_value, minted,
-staked, tvl_usd, stakers, state and emitting; the `*total*` series row has minted =
-minted_total, scheduled = scheduled_total, and staked, tvl_usd and stakers summed over
+emitted, staked, tvl_usd, stakers, state and emitting; the `*total*` series row has minted =
+minted_total, emitted summed over programmes, scheduled = scheduled_total, and staked, tvl_usd and stakers summed over
 programmes (an address staking in two programmes counts twice).
 """
 
@@ -122,7 +124,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
     rows = []
     for sample in trace.samples:
         common = {**base, "time": sample.time, "day": (sample.time - trace.start) / DAY}
-        staked_sum = tvl_sum = 0.0
+        staked_sum = tvl_sum = emitted_sum = 0.0
         stakers_sum = 0
         emitting_any = False
         for info in trace.programmes:
@@ -133,6 +135,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
             tvl = staked * sample.lp_value
             staked_sum += staked
             tvl_sum += tvl
+            emitted_sum += point.emitted / scale
             stakers_sum += point.stakers
             emitting_any = emitting_any or point.emitting
             rows.append(
@@ -142,6 +145,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
                     "price": sample.price,
                     "lp_value": sample.lp_value,
                     "minted": point.minted / scale,
+                    "emitted": point.emitted / scale,
                     "scheduled": None,
                     "staked": staked,
                     "tvl_usd": tvl,
@@ -157,6 +161,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
                 "price": sample.price,
                 "lp_value": sample.lp_value,
                 "minted": sample.minted_total / scale,
+                "emitted": emitted_sum,
                 "scheduled": sample.scheduled_total / scale,
                 "staked": staked_sum,
                 "tvl_usd": tvl_sum,
@@ -214,8 +219,8 @@ def _programme_metrics(trace: Trace, name: str) -> dict[str, Any]:
         point = sample.programmes.get(name)
         if point is None:
             continue
-        emitted_usd += (point.minted - previous) / scale * sample.price
-        previous = point.minted
+        emitted_usd += (point.emitted - previous) / scale * sample.price
+        previous = point.emitted
         staked = point.staked / scale
         tvl = staked * sample.lp_value
         stake_days += staked * days_per_step
@@ -329,7 +334,7 @@ def _peak_rate_vs_threshold(trace: Trace) -> float:
         elapsed = after.time - before.time
         if elapsed <= 0:
             continue
-        minted = after.minted_total - before.minted_total
+        minted = sum(p.emitted for p in after.programmes.values()) - sum(p.emitted for p in before.programmes.values())
         if after.threshold > 0:
             ratio = minted / elapsed / after.threshold
         else:  # nothing may be minted without a threshold: any mint is infinitely over it

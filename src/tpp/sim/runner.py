@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tpp.chain import Chain
+from tpp.evm import Reverted
 from tpp.governance import GovernanceError
 from tpp.programmes import ADMITTER_ADMIN_ROLE, OUTCOME, OUTCOMES, STATES, ZERO, mechanism_handle
 from tpp.sim.agents import (
@@ -178,9 +179,25 @@ def _read_view(view: ProgrammeView, now: int) -> None:
     view.epoch_start, view.epoch_end = start, end
     live = view.state not in FINAL_STATES and view.state != "PAUSED" and start <= now < end and not view.halted
     view.emitting = live
-    view.reward_rate = m.rate() * m.throttle_bps() / BPS / RATE_SCALE if live else 0.0
+    rate, throttle = m.rate(), m.throttle_bps()
+    view.reward_rate = rate * throttle / BPS / RATE_SCALE if live else 0.0
     if view.kind == "staking":
         view.total_staked = m.total_staked()
+
+
+def _emitted(view: ProgrammeView, now: int) -> int:
+    """Wei the programme has emitted by `now`: minted in earlier epochs, accrued in this one,
+    and what accrued since the mechanism last counted (emission.vy `_pending_of`; a staking
+    pool with nobody staked accrues nothing)."""
+    m = view.mechanism
+    emitted = m.minted_before() + m.accrued()
+    if view.halted or (view.kind == "staking" and view.total_staked == 0):
+        return emitted
+    t0 = max(m.last_update(), view.epoch_start)
+    t1 = min(now, view.epoch_end)
+    if t1 > t0:
+        emitted += m.rate() * (t1 - t0) * m.throttle_bps() // BPS // RATE_SCALE
+    return emitted
 
 
 class _Delegation:
@@ -199,6 +216,16 @@ class _Delegation:
         self.epoch_tvl_seconds: dict[str, float] = {}
         self.last_minted: dict[str, int] = {}
         self.epoch_seen: dict[str, int] = {}
+        # A vote takes the voting delay, the voting period and the timelock delay (plus a
+        # second for each step): delegates only start one that can execute before the end.
+        governance = world.stack.governance
+        self.vote_seconds = (
+            governance.tpp_governor.votingDelay()
+            + governance.tpp_governor.votingPeriod()
+            + governance.tpp_timelock.getMinDelay()
+            + 60
+        )
+        self.open: dict[tuple[str, int], tuple[ProgrammeView, int, int]] = {}  # asked, not voted
 
     def observe(self, view: ProgrammeView, minted: int, step: int) -> None:
         """Accumulate the KPI inputs of the current epoch (called once per step)."""
@@ -219,20 +246,39 @@ class _Delegation:
             return float("inf") if self.epoch_usd.get(name, 0.0) > 0 else 0.0
         return self.epoch_usd[name] / tvl_seconds * 365 * DAY
 
+    def _asks(self, view: ProgrammeView) -> bool:
+        """Whether the programme's current epoch asks delegates for a decision (the last epoch
+        stops anyway; streams are left to their default, having no KPI here)."""
+        if view.kind != "staking" or view.epoch == 0 or view.state in FINAL_STATES or view.state == "PAUSED":
+            return False
+        return view.epoch < view.programme.max_epochs()
+
+    def close_windows(self, closed_by: int) -> None:
+        """Windows that closed without a vote (nobody could vote in time): the default applied."""
+        for key, (view, opens, closes) in list(self.open.items()):
+            if closes < closed_by:
+                del self.open[key]
+                self.handled.add(key)
+                default = OUTCOMES[view.programme.default_outcome()]
+                self.windows.append(Window(view.name, opens, closes, len(self.voters), 0, 0.0, default, False))
+
     def act(self) -> int:
         world, now = self.world, self.world.now
+        self.close_windows(closed_by=now + 1)
         due = []
         for view in world.views.values():
             key = (view.name, view.epoch)
+            if key in self.handled or key in self.open or not self._asks(view):
+                continue
             opens = view.epoch_end - view.window_length
-            if key in self.handled or view.state in FINAL_STATES or view.state == "PAUSED" or view.kind != "staking":
-                continue
-            if view.epoch == 0 or not opens <= now < view.epoch_end:
-                continue
-            if view.epoch >= view.programme.max_epochs():
-                self.handled.add(key)  # the last epoch stops anyway: no decision is asked
-                continue
-            due.append(view)
+            if now >= opens or view.epoch_end - now <= self.scenario.step:
+                # Open now, or opening before the next step: the decision is asked.
+                self.open[key] = (view, opens, view.epoch_end)
+        for key, (view, opens, closes) in list(self.open.items()):
+            if opens <= now and now + self.vote_seconds < closes:
+                del self.open[key]
+                self.handled.add(key)
+                due.append(view)
         if not due:
             return 0
         d = self.scenario.delegates
@@ -270,6 +316,8 @@ class _Delegation:
                 decided = True
             except GovernanceError:
                 decided = False  # defeated (no quorum): every default applies
+            except Reverted:
+                decided = False  # the slate could not execute (say, a window closed): defaults apply
         for view, attending, turnout, preferred, default, voted in records:
             took = decided and voted
             self.windows.append(
@@ -339,9 +387,25 @@ def run_scenario(
             if total:
                 rewards[view.name][position.address] = total
     trace.rewards = rewards
+    delegation.close_windows(closed_by=trace.samples[-1].time + 1)
     trace.windows = delegation.windows
+    trace.stopped_at = {name: _stopped_at(trace, view) for name, view in world.views.items()}
     trace.transactions = chain.env.transactions - setup_transactions
     return RunResult(trace, chain, world, agents, setup_transactions)
+
+
+def _stopped_at(trace: Trace, view: ProgrammeView) -> int | None:
+    """When the programme's emission stopped for the rest of the run: the end of its last
+    epoch if that is where it ended, else the first sample after it last emitted. None if it
+    was still emitting at the end (or never emitted)."""
+    emitting = [s.programmes[view.name].emitting for s in trace.samples]
+    if not any(emitting) or emitting[-1]:
+        return None
+    last = max(i for i, e in enumerate(emitting) if e)
+    after = trace.samples[last + 1].time
+    if view.epoch_end and trace.samples[last].time < view.epoch_end <= after:
+        return view.epoch_end
+    return after
 
 
 def _sample(world: World, budget, agents: list[Agent], delegation: _Delegation, trace: Trace, t: int) -> Sample:
@@ -354,11 +418,9 @@ def _sample(world: World, budget, agents: list[Agent], delegation: _Delegation, 
     programmes = {}
     for name, view in world.views.items():
         _read_view(view, now)
-        minted = view.mechanism.total_minted()
-        delegation.observe(view, minted, trace.step)
-        if view.state in FINAL_STATES and trace.stopped_at.get(name) is None:
-            trace.stopped_at[name] = min(now, view.epoch_end) if view.state == "STOPPED" and view.epoch_end else now
-        programmes[name] = ProgrammeSample(view.state, minted, view.total_staked, stakers[name], view.emitting)
+        emitted = _emitted(view, now)
+        delegation.observe(view, emitted, trace.step)
+        programmes[name] = ProgrammeSample(view.state, view.mechanism.total_minted(), view.total_staked, stakers[name], view.emitting, emitted)
     return Sample(
         t,
         world.market.price,

@@ -179,13 +179,14 @@ def _hash_file(path: Path) -> str:
 def _manifest(scenario: Scenario, tasks: list[RunSpec], engine: str, sweep: bool) -> dict:
     from tpp import __version__
 
-    files = {str(scenario.path): _hash_file(Path(scenario.path))}
+    # Absolute paths: a replay may start from another directory.
+    files = {str(Path(scenario.path).resolve()): _hash_file(Path(scenario.path))}
     for spec in scenario.specs:
-        files[str(spec.path)] = _hash_file(Path(spec.path))
+        files[str(Path(spec.path).resolve())] = _hash_file(Path(spec.path))
     return {
         "version": MANIFEST_VERSION,
         "tpp": __version__,
-        "scenario": str(scenario.path),
+        "scenario": str(Path(scenario.path).resolve()),
         "name": scenario.name,
         "engine": engine,
         "sweep": sweep,
@@ -249,7 +250,11 @@ def replay(out: Path, run_id: int, engine: str | None = None) -> tuple[RunOutput
     if record is None:
         known = [r.get("run_id") for r in manifest.get("runs", [])]
         raise SweepError(f"{manifest_path}: no run {run_id} (runs recorded: {known[0]}..{known[-1]})" if known else f"{manifest_path}: no runs recorded")
-    changed = [f for f, digest in manifest.get("files", {}).items() if not Path(f).exists() or _hash_file(Path(f)) != digest]
+    files = manifest.get("files", {})
+    missing = [f for f in files if not Path(f).exists()]
+    if missing:
+        raise SweepError(f"cannot replay: {', '.join(missing)} no longer exist(s)")
+    changed = [f for f, digest in files.items() if _hash_file(Path(f)) != digest]
     if changed:
         raise SweepError(f"cannot replay exactly: {', '.join(changed)} changed since the run was recorded")
     task = RunSpec(run_id, record["set_id"], record["seed"], record["overrides"], manifest["scenario"])

@@ -36,10 +36,11 @@ class Participant:
 @dataclass(frozen=True)
 class ProgrammeSample:
     state: str  # SCHEDULED, RUNNING, EVALUATING, PAUSED, STOPPED, KILLED
-    minted: int  # wei minted for this programme so far, all epochs
+    minted: int  # wei minted for this programme so far, all epochs (moves when someone claims)
     staked: int  # LP wei staked at the sample time (0 for streams)
     stakers: int  # addresses with a stake at the sample time
     emitting: bool  # an epoch is live, started, not ended and not halted
+    emitted: int  # wei emitted so far: minted, plus accrued to recipients and not yet minted
 
 
 @dataclass(frozen=True)
