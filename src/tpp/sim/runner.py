@@ -74,7 +74,7 @@ class RunResult:
     chain: Chain
     world: World
     agents: list[Agent]
-    setup_transactions: int  # deployment, votes and funding before the first step
+    setup_transactions: int  # votes, roles and funding before the first step (deployments not counted)
 
 
 def _chain_spec(p, stake_tokens: dict[str, Any], chain: Chain, stack) -> Any:
