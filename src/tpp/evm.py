@@ -258,10 +258,11 @@ def make_engine(name: str, timestamp: int):
 # --- argument and result coding -----------------------------------------------------------
 
 
-def _abi_type(param: dict) -> str:
+def abi_type(param: dict) -> str:
+    """The canonical ABI type of one ABI input or output, tuples spelled out for eth_abi."""
     kind = param["type"]
     if kind.startswith("tuple"):
-        return f"({','.join(_abi_type(c) for c in param['components'])}){kind[len('tuple'):]}"
+        return f"({','.join(abi_type(c) for c in param['components'])}){kind[len('tuple'):]}"
     return kind
 
 
@@ -318,11 +319,12 @@ def _static_encoder(kind: str) -> Callable[[Any], bytes] | None:
     return None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Contract handles become their address; sequences are converted element by element."""
     if hasattr(value, "address") and not isinstance(value, (str, bytes)):
         return str(value.address)
     if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
+        return type(value)(plain(v) for v in value)
     return value
 
 
@@ -362,12 +364,12 @@ class Function:
         self.name = abis[0]["name"]
         self._by_arity: dict[int, tuple] = {}
         for abi in abis:
-            types = [_abi_type(p) for p in abi["inputs"]]
+            types = [abi_type(p) for p in abi["inputs"]]
             selector = keccak(text=f"{self.name}({','.join(types)})")[:4]
             encoders = [_static_encoder(t) for t in types]
             fast = None if None in encoders else encoders
             view = abi.get("stateMutability") in ("view", "pure")
-            outputs = [_abi_type(p) for p in abi.get("outputs", [])]
+            outputs = [abi_type(p) for p in abi.get("outputs", [])]
             self._by_arity[len(types)] = (selector, types, fast, view, _decoder(outputs), bool(outputs))
 
     def _resolve(self, args: tuple) -> tuple:
@@ -385,7 +387,7 @@ class Function:
         try:
             if fast is not None:
                 return selector + b"".join(enc(a) for enc, a in zip(fast, args))
-            return selector + eth_abi.encode(types, [_plain(a) for a in args])
+            return selector + eth_abi.encode(types, [plain(a) for a in args])
         except (TypeError, ValueError, OverflowError, eth_abi.exceptions.EncodingError) as exc:
             raise TypeError(f"{self.contract._contract_name}.{self.name}({','.join(types)}): {exc}") from None
 
@@ -422,7 +424,7 @@ class Contract:
                 raise ValueError(f"evm: {name} has a function {fn_name!r}, which the handle needs for itself")
             setattr(self, fn_name, Function(self, items))
         self._events = {
-            keccak(text=f"{e['name']}({','.join(_abi_type(p) for p in e['inputs'])})"): e
+            keccak(text=f"{e['name']}({','.join(abi_type(p) for p in e['inputs'])})"): e
             for e in abi
             if e.get("type") == "event"
         }
@@ -437,9 +439,9 @@ class Contract:
             return None
         indexed = [p for p in event["inputs"] if p.get("indexed")]
         plain = [p for p in event["inputs"] if not p.get("indexed")]
-        values = dict(zip((p["name"] for p in plain), eth_abi.decode([_abi_type(p) for p in plain], log.data)))
+        values = dict(zip((p["name"] for p in plain), eth_abi.decode([abi_type(p) for p in plain], log.data)))
         for param, topic in zip(indexed, log.topics[1:]):
-            kind = _abi_type(param)
+            kind = abi_type(param)
             values[param["name"]] = eth_abi.decode([kind], topic)[0] if _static_encoder(kind) else topic
         return event["name"], {p["name"]: _convert(values[p["name"]]) for p in event["inputs"]}
 
@@ -474,10 +476,10 @@ class FastChain:
 
     def deploy_contract(self, name: str, bytecode: bytes, abi: list[dict], args: Sequence[Any], sender: str | None = None) -> Contract:
         ctor = next((item for item in abi if item.get("type") == "constructor"), None)
-        types = [_abi_type(p) for p in ctor["inputs"]] if ctor else []
+        types = [abi_type(p) for p in ctor["inputs"]] if ctor else []
         if len(args) != len(types):
             raise TypeError(f"{name} constructor takes {len(types)} arguments ({', '.join(types)}), got {len(args)}")
-        initcode = bytes(bytecode) + (eth_abi.encode(types, [_plain(a) for a in args]) if types else b"")
+        initcode = bytes(bytecode) + (eth_abi.encode(types, [plain(a) for a in args]) if types else b"")
         return self.contract(name, abi, self.deploy_code(initcode, sender))
 
     def next_create_addresses(self, sender: str | None, count: int) -> list[str]:

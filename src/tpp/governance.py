@@ -29,6 +29,7 @@ from eth_utils import keccak
 
 from tpp import evm
 from tpp.artifacts import load_oz
+from tpp.evm import abi_type, plain as _plain
 
 __all__ = [
     "FOR",
@@ -123,24 +124,6 @@ class Governance:
 @cache
 def _factory(name: str):
     return boa.loads_abi(json.dumps(load_oz(name)["abi"]), name=name)
-
-
-def abi_type(param: dict[str, Any]) -> str:
-    """The canonical ABI type of one ABI input, tuples spelled out for eth_abi."""
-    kind = param["type"]
-    if kind.startswith("tuple"):
-        inner = ",".join(abi_type(c) for c in param["components"])
-        return f"({inner}){kind[len('tuple'):]}"
-    return kind
-
-
-def _plain(value: Any) -> Any:
-    """Contract handles become their address; sequences are converted element by element."""
-    if hasattr(value, "address") and not isinstance(value, (str, bytes)):
-        return str(value.address)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    return value
 
 
 def _address(value: Any) -> str:

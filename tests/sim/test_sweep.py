@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 
 import pytest
 
-from tpp import cli
+from tests.cli.test_check_cli import run as run_cli
 from tpp.sim import sweep
 from tpp.sim.results import read_table
 from tpp.sim.scenario import load_scenario
@@ -69,22 +68,10 @@ def test_unknown_backend_is_refused(swept):
         sweep.run_tasks(tasks, backend="dask")
 
 
-def _run_cli(args, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["tpp", *args])
-    cli.state["debug"] = False
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
 def test_cli_sweep_writes_parquet_report_manifest_and_replays_exactly(swept, tmp_path, monkeypatch, capsys):
     path, tasks = swept
     out = tmp_path / "results"
-    code, text = _run_cli(["sim", str(path), "--sweep", "--workers", "2", "--out", str(out)], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--sweep", "--workers", "2", "--out", str(out)], monkeypatch, capsys)
     assert code == 0, text
     assert "8 runs: 4 parameter set(s) (Cartesian product) x 2 seed(s)" in text
     rows = read_table(out / "runs.parquet")
@@ -97,31 +84,31 @@ def test_cli_sweep_writes_parquet_report_manifest_and_replays_exactly(swept, tmp
     assert [r["seed"] for r in manifest["runs"]] == [t.seed for t in tasks]
     assert manifest["parameters"] == ["market.volatility", "agents.farmers.hurdle"]
 
-    code, text = _run_cli(["sim", str(path), "--out", str(out), "--replay", "5"], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--out", str(out), "--replay", "5"], monkeypatch, capsys)
     assert code == 0, text
     assert "run 5 replayed identically" in text
 
     # A changed scenario file cannot be replayed exactly: it says so.
     path.write_text(path.read_text().replace('capital = "2_000 LP"', 'capital = "2_500 LP"'))
-    code, text = _run_cli(["sim", str(path), "--out", str(out), "--replay", "5"], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--out", str(out), "--replay", "5"], monkeypatch, capsys)
     assert code == 2 and "changed since the run was recorded" in text and "Traceback" not in text, text
 
 
 def test_cli_single_run_and_its_errors(write_scenario, tmp_path, monkeypatch, capsys):
     path = write_scenario(AGENTS, horizon="5d")
     out = tmp_path / "one"
-    code, text = _run_cli(["sim", str(path), "--out", str(out)], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--out", str(out)], monkeypatch, capsys)
     assert code == 0, text
     assert (out / "runs.parquet").exists() and (out / "report.html").exists()
     assert "agent transactions on revm" in text
 
-    code, text = _run_cli(["sim", str(path), "--sweep", "--out", str(out)], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--sweep", "--out", str(out)], monkeypatch, capsys)
     assert code == 2 and "--sweep needs a [sweep] table" in text
 
-    code, text = _run_cli(["sim", str(path), "--out", str(out), "--replay", "9"], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(path), "--out", str(out), "--replay", "9"], monkeypatch, capsys)
     assert code == 2 and "no run 9" in text
 
     bad = write_scenario(AGENTS.replace('hurdle = "200%"', 'hurdle = "lots"'), name="bad.toml")
-    code, text = _run_cli(["sim", str(bad)], monkeypatch, capsys)
+    code, text = run_cli(["sim", str(bad)], monkeypatch, capsys)
     assert code == 2 and "Traceback" not in text
     assert f"{bad}:" in text and "hurdle" in text
