@@ -44,13 +44,13 @@ from eth_utils import keccak, to_checksum_address  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
 from tpp.anvil import AnvilNode, rpc_call  # noqa: E402
 from tpp.artifacts import anvil_binary  # noqa: E402
 from tpp.chain import EMBEDDED_GENESIS, Chain, actor_key  # noqa: E402
 from tpp.programmes import ADMITTER_ADMIN_ROLE, DialSpec, ProgrammeSpec, THROTTLE  # noqa: E402
 
 RESULTS_DIR = REPO / "bench" / "results"
-PERFORMANCE_DOC = REPO / "docs" / "PERFORMANCE.md"
 
 # --- scenario constants ----------------------------------------------------------------------
 
@@ -788,14 +788,6 @@ def versions() -> dict[str, str]:
 
 # --- docs/PERFORMANCE.md -----------------------------------------------------------------------
 
-DOC_HEADER = """# Performance
-
-What tpp costs to run: gas per transaction on chain, and (in later sections) the speed of the
-Python side. Every figure here is produced by a script in `bench/` that prints a table and
-writes its raw results under `bench/results/`; re-run the script to refresh its section.
-"""
-
-
 def ratio_of(rows: list[Row], row_id: str) -> float:
     return next(r.ratio for r in rows if r.id == row_id)
 
@@ -1094,21 +1086,6 @@ recipient after the later one.
 """
 
 
-def write_doc(section: str) -> None:
-    """Write or refresh the "## Gas" section of docs/PERFORMANCE.md, leaving other sections."""
-    PERFORMANCE_DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = PERFORMANCE_DOC.read_text() if PERFORMANCE_DOC.is_file() else DOC_HEADER
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Gas"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "".join(lines[end:])
-        new = "".join(lines[:start]) + section + ("\n" + rest if rest else "")
-    PERFORMANCE_DOC.write_text(new.rstrip("\n") + "\n")
-
-
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -1163,7 +1140,7 @@ def main(argv: list[str] | None = None) -> int:
         f"`{meta['command']}`, {meta['run_at']}. Receipt gas; see docs/PERFORMANCE.md for the method.\n\n"
         + markdown_table(rows, anvil_results is not None) + "\n"
     )
-    write_doc(gas_section(rows, meta, anvil_results is not None, sizes))
+    write_section("Gas", gas_section(rows, meta, anvil_results is not None, sizes))
 
     console.print(f"wrote {json_path.relative_to(REPO)}, {md_path.relative_to(REPO)}, "
                   f"{PERFORMANCE_DOC.relative_to(REPO)} ({meta['seconds']} s)")

@@ -58,6 +58,7 @@ from rich.console import Console  # noqa: E402
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
 from tpp.chain import VYPER_CONTRACTS, Chain  # noqa: E402
 from tpp.evm import compiled  # noqa: E402
 from tpp.sim import metrics  # noqa: E402
@@ -66,7 +67,6 @@ from tpp.sim.scenario import RunSpec, load_scenario  # noqa: E402
 from tpp.sim.sweep import RunOutput, run_tasks, tasks_for  # noqa: E402
 
 RESULTS_DIR = REPO / "bench" / "results"
-PERFORMANCE_DOC = REPO / "docs" / "PERFORMANCE.md"
 SCENARIOS = REPO / "bench" / "scenarios"
 SIM_SCENARIO = SCENARIOS / "sim-1000.toml"
 SWEEP_SCENARIO = SCENARIOS / "sim-sweep.toml"
@@ -830,28 +830,6 @@ one run and the targets are ratios; read the ratios, not the seconds.
 """
 
 
-DOC_HEADER = """# Performance
-
-What tpp costs to run: gas per transaction on chain, and the speed of the Python side. Every
-figure here is produced by a script in `bench/` that prints a table and writes its raw results
-under `bench/results/`; re-run the script to refresh its section.
-"""
-
-
-def write_doc(section: str) -> None:
-    """Write or refresh the "## Simulator" section of docs/PERFORMANCE.md, leaving the others."""
-    text = PERFORMANCE_DOC.read_text() if PERFORMANCE_DOC.is_file() else DOC_HEADER
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Simulator"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        rest = "".join(lines[end:])
-        new = "".join(lines[:start]) + section + ("\n" + rest if rest else "")
-    PERFORMANCE_DOC.write_text(new.rstrip("\n") + "\n")
-
-
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -1000,7 +978,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     written = [json_path, md_path]
     if not args.quick:
-        write_doc(simulator_section(result, rows))
+        write_section("Simulator", simulator_section(result, rows))
         written.append(PERFORMANCE_DOC)
     console.print(f"wrote {', '.join(str(p.relative_to(REPO)) for p in written)} ({result['meta']['seconds']} s)")
     return 0
