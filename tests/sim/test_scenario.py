@@ -191,7 +191,7 @@ def test_examples_load(name):
 def test_liquidity_farming_example():
     s = load_scenario(EXAMPLES / "liquidity-farming.toml")
     assert [p.name for p in s.programmes] == ["zk-eth-liquidity"]
-    assert (s.start, s.horizon, s.step, s.steps, s.seed, s.engine) == (JAN1, 180 * DAY, DAY, 180, 1, "revm")
+    assert (s.start, s.horizon, s.step, s.steps, s.seed, s.engine) == (JAN1, 400 * DAY, DAY, 400, 1, "revm")
     assert [(p.name, p.kind) for p in s.populations] == [
         ("loyal", "loyal_lp"),
         ("farmers", "mercenary"),
@@ -203,11 +203,12 @@ def test_liquidity_farming_example():
     assert s.delegates.rule == DelegateRule(0.4, 1.5, -2_500)
     assert s.delegates.voting_power == 2_500_000 * ZK
     assert s.sweep.seeds == 4
-    assert s.sweep.parameters == {"market.volatility": ("50%", "80%", "120%"), "agents.farmers.hurdle": ("40%", "80%")}
+    assert s.sweep.parameters == {"market.volatility": ("50%", "80%", "120%"), "agents.farmers.hurdle": ("50%", "150%")}
     assert len(expand_sweep(s)) == 24
-    # The run covers both decisions of the first two epochs.
+    # The run covers every epoch end and the 30 days after the last one (retention).
     p = s.programmes[0]
-    assert s.start <= p.first_start < p.first_end + p.epoch_duration <= s.start + s.horizon
+    last_end = p.first_end + (p.max_epochs - 1) * p.epoch_duration
+    assert s.start <= p.first_start and last_end + 30 * DAY <= s.start + s.horizon
 
 
 def test_portfolio_no_keeper_example():

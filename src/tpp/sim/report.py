@@ -305,8 +305,8 @@ HOW_TO_READ = """
 <dt>Bands</dt><dd>The runs of one parameter set differ only in their random seed. At each day the shaded
 band spans the 5th to the 95th percentile of those runs and the line is their median (p50): nine in ten
 runs fall inside the band. With a single run the band collapses to the line.</dd>
-<dt>Emitted (USD)</dt><dd>The tokens the programmes minted, each valued at the token price on the day it
-was minted. Cheaper is better only if the outcome holds up; read it with the next column.</dd>
+<dt>Emitted (USD)</dt><dd>The tokens the programmes emitted (minted, or owed to their recipients and
+minted when they claim), each valued at the token price on the day it was emitted. Cheaper is better only if the outcome holds up; read it with the next column.</dd>
 <dt>TVL-days per token</dt><dd>What a token bought: the dollars of liquidity staked, times the days they
 stayed staked, divided by the tokens emitted. Streams hold no stake, so theirs is 0.</dd>
 <dt>Retention</dt><dd>Liquidity still staked 30 days after the programme stopped, as a share of the
