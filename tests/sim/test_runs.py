@@ -98,3 +98,12 @@ def test_both_engines_give_identical_logs_balances_and_metrics():
     rows_p = [{k: v for k, v in row.items() if k != "engine"} for row in metrics.run_rows(pyevm.trace)]
     assert _comparable(rows_r) == _comparable(rows_p)
     assert revm.trace.transactions == pyevm.trace.transactions
+
+
+def test_a_run_leaves_the_chain_that_was_active_before(write_scenario):
+    from tpp import evm
+
+    assert evm.active() is None  # titanoboa's environment is the current one
+    result = run_scenario(load_scenario(write_scenario('[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 1\ncapital = "1 LP"\n', horizon="2d")))
+    assert evm.active() is None
+    assert result.world.stack.budget.inflation_threshold() > 0  # the result's handles still answer

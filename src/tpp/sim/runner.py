@@ -22,6 +22,8 @@ from typing import Any
 
 from tpp.chain import Chain
 from tpp.evm import Reverted
+from tpp.evm import active as active_fast_chain
+from tpp.evm import set_active as set_active_fast_chain
 from tpp.governance import GovernanceError
 from tpp.programmes import ADMITTER_ADMIN_ROLE, OUTCOME, OUTCOMES, STATES, ZERO, mechanism_handle
 from tpp.sim.agents import (
@@ -336,7 +338,18 @@ def run_scenario(
     on_step: Callable[[int, int], None] | None = None,
     params: dict | None = None,
 ) -> RunResult:
-    """Run `scenario` once (its seed and engine unless given); `on_step(k, steps)` ticks progress."""
+    """Run `scenario` once (its seed and engine unless given); `on_step(k, steps)` ticks progress.
+
+    The run's chain is the active one only while it runs: the handles in the result stay bound
+    to it, and whatever chain was active before is active again afterwards."""
+    previous = active_fast_chain()
+    try:
+        return _run(scenario, seed, engine, record_logs, on_step, params)
+    finally:
+        set_active_fast_chain(previous)
+
+
+def _run(scenario, seed, engine, record_logs, on_step, params) -> RunResult:
     seed = scenario.seed if seed is None else seed
     engine = engine or scenario.engine
     world, agents, participants, voters, keeper, setup_transactions = setup(scenario, engine, seed, record_logs)
