@@ -216,10 +216,10 @@ class _Delegation:
         # Emission value and TVL over each programme's current epoch, for the KPI.
         self.epoch_usd: dict[str, float] = {}
         self.epoch_tvl_seconds: dict[str, float] = {}
-        self.last_minted: dict[str, int] = {}
+        self.last_emitted: dict[str, int] = {}
         self.epoch_seen: dict[str, int] = {}
         # A vote takes the voting delay, the voting period and the timelock delay (plus a
-        # second for each step): delegates only start one that can execute before the end.
+        # minute for the calls between): delegates only start one that can execute in time.
         governance = world.stack.governance
         self.vote_seconds = (
             governance.tpp_governor.votingDelay()
@@ -229,15 +229,16 @@ class _Delegation:
         )
         self.open: dict[tuple[str, int], tuple[ProgrammeView, int, int]] = {}  # asked, not voted
 
-    def observe(self, view: ProgrammeView, minted: int, step: int) -> None:
-        """Accumulate the KPI inputs of the current epoch (called once per step)."""
+    def observe(self, view: ProgrammeView, emitted: int, step: int) -> None:
+        """Accumulate the KPI inputs of the current epoch (called once per step with what the
+        programme has emitted so far)."""
         if self.epoch_seen.get(view.name) != view.epoch:
             self.epoch_seen[view.name] = view.epoch
             self.epoch_usd[view.name] = 0.0
             self.epoch_tvl_seconds[view.name] = 0.0
         m = self.world.market
-        delta = minted - self.last_minted.get(view.name, 0)
-        self.last_minted[view.name] = minted
+        delta = emitted - self.last_emitted.get(view.name, 0)
+        self.last_emitted[view.name] = emitted
         self.epoch_usd[view.name] += delta / 1e18 * m.price
         self.epoch_tvl_seconds[view.name] += view.total_staked / 1e18 * m.lp_value * step
 
@@ -368,7 +369,6 @@ def _run(scenario, seed, engine, record_logs, on_step, params) -> RunResult:
         programmes=[ProgrammeInfo(v.name, v.kind, v.programme.address, v.mechanism.address) for v in world.views.values()],
         participants=participants,
     )
-    trace.stopped_at = {name: None for name in world.views}
     steps = scenario.steps
     agent_order = list(agents)
 
