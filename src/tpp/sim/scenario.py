@@ -184,12 +184,6 @@ class Scenario:
     def end(self) -> int:
         return self.start + self.steps * self.step
 
-    def programme(self, name: str) -> Programme:
-        for p in self.programmes:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
 
 @dataclass(frozen=True)
 class RunSpec:
