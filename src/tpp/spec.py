@@ -26,6 +26,7 @@ import difflib
 import re
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
@@ -567,7 +568,10 @@ def _read_toml(path: Path, shown: str) -> tuple[dict | None, str, list[Problem]]
         return None, text, [Problem(shown, 1, "", f"TOML syntax: cannot parse the file ({type(exc).__name__})")]
 
 
-def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: str) -> None:
+def pydantic_problems(exc: ValidationError, base: tuple, known: Callable[[tuple], list[str]]) -> list[tuple[tuple, str]]:
+    """(key path, message) for every error pydantic found in the table at `base`; `known(loc)`
+    lists the keys the table holding `loc` accepts, for "did you mean" hints."""
+    out = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path = base + loc
@@ -576,10 +580,15 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
             message = str(err.get("ctx", {}).get("error", err["msg"]))
         elif typ == "missing":
             table = base + loc[:-1]
-            where = f"[[{_field_name(table[:-1])}]] number {table[-1] + 1}" if table and isinstance(table[-1], int) else f"[{_field_name(table)}]"
+            if not table:
+                where = "the file"
+            elif isinstance(table[-1], int):
+                where = f"[[{_field_name(table[:-1])}]] number {table[-1] + 1}"
+            else:
+                where = f"[{_field_name(table)}]"
             message = f"is required (add `{loc[-1]} = …` to {where})"
         elif typ == "extra_forbidden":
-            fields = _FIELDS["dial" if kind == "programme" and "dials" in loc[:-1] else "pause" if kind == "programme" and "pause" in loc[:-1] else kind]
+            fields = known(loc)
             close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
             hint = f'did you mean "{close[0]}"?' if close else "known keys: " + ", ".join(fields)
             message = f"unknown key ({hint})"
@@ -587,6 +596,19 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
             message = f"should be a table ([{_field_name(path)}] with keys), not {_show(err.get('input'))}"
         else:
             message = f"{err['msg'][:1].lower()}{err['msg'][1:]}"
+        out.append((path, message))
+    return out
+
+
+def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: str) -> None:
+    def known(loc: tuple) -> list[str]:
+        if kind == "programme" and "dials" in loc[:-1]:
+            return _FIELDS["dial"]
+        if kind == "programme" and "pause" in loc[:-1]:
+            return _FIELDS["pause"]
+        return _FIELDS[kind]
+
+    for path, message in pydantic_problems(exc, base, known):
         src.error(path, message)
 
 

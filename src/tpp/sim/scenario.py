@@ -556,21 +556,7 @@ def _table(model: type[BaseModel], raw: Any, base: tuple, found: _Found, context
         return model.model_validate(raw, context=context)
     except ValidationError as exc:
         known = list(model.model_fields)
-        for err in exc.errors(include_url=False):
-            loc = tuple(err["loc"])
-            path = base + loc
-            typ = err["type"]
-            if typ == "value_error":
-                message = str(err.get("ctx", {}).get("error", err["msg"]))
-            elif typ == "missing":
-                where = f"[[{specs.field_name(base[:-1])}]] number {base[-1] + 1}" if base and isinstance(base[-1], int) else f"[{specs.field_name(base)}]" if base else "the file"
-                message = f"is required (add `{loc[-1]} = …` to {where})"
-            elif typ == "extra_forbidden":
-                close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-                hint = f'did you mean "{close[0]}"?' if close else "known keys: " + ", ".join(known)
-                message = f"unknown key ({hint})"
-            else:
-                message = f"{err['msg'][:1].lower()}{err['msg'][1:]}"
+        for path, message in specs.pydantic_problems(exc, base, lambda loc: known):
             found.error(path, message)
         return specs.partial_model(model, raw, context)
 
