@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from tests.fixtures.budget import now
 from tests.fixtures.tokens import MINTER_ROLE
-from tests.properties.test_capped_minter_properties import MISSING_ROLE, NOT_PAUSED, PAUSED, MinterModel, expect
+from tests.properties.test_capped_minter_properties import MISSING_ROLE, PAUSED, MinterModel, expect, pause_error
 from tpp.chain import vyper_deployer
 
 BPS = 10_000
@@ -159,15 +159,7 @@ class BudgetModel:
         return None
 
     def pause_error(self, caller, pause):
-        if self.closed:
-            return "budget: closed"
-        if caller not in self.guardians:
-            return MISSING_ROLE
-        if pause and self.paused:
-            return PAUSED
-        if not pause and not self.paused:
-            return NOT_PAUSED
-        return None
+        return pause_error("budget: closed" if self.closed else None, caller in self.guardians, self.paused, pause)
 
 
 @dataclass

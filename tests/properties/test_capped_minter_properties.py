@@ -34,6 +34,20 @@ offsets = st.integers(0, 300)  # seconds from now to START_TIME
 durations = st.one_of(st.just(0), st.integers(1, 2_000))  # EXPIRATION_TIME - START_TIME
 
 
+def pause_error(closed: str | None, allowed: bool, paused: bool, pause: bool) -> str | None:
+    """The revert reason of pause() (`pause`) or unpause() on a pausable that may be closed
+    (`closed`: its reason, or None) for a caller that holds the role (`allowed`) or not."""
+    if closed:
+        return closed
+    if not allowed:
+        return MISSING_ROLE
+    if pause and paused:
+        return PAUSED
+    if not pause and not paused:
+        return NOT_PAUSED
+    return None
+
+
 @dataclass
 class MinterModel:
     """What a CappedMinter should do, rule for rule."""
@@ -76,15 +90,7 @@ class MinterModel:
         return None
 
     def pause_error(self, caller, pause):
-        if self.closed:
-            return "minter: closed"
-        if caller not in self.pausers:
-            return MISSING_ROLE
-        if pause and self.paused:
-            return PAUSED
-        if not pause and not self.paused:
-            return NOT_PAUSED
-        return None
+        return pause_error("minter: closed" if self.closed else None, caller in self.pausers, self.paused, pause)
 
     def close_error(self, caller):
         if caller not in self.closers:
