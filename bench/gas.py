@@ -45,10 +45,12 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
-from tpp.anvil import AnvilNode, rpc_call  # noqa: E402
-from tpp.artifacts import anvil_binary  # noqa: E402
-from tpp.chain import EMBEDDED_GENESIS, Chain, actor_key  # noqa: E402
-from tpp.programmes import ADMITTER_ADMIN_ROLE, DialSpec, ProgrammeSpec, THROTTLE  # noqa: E402
+from tpp.chain.anvil import AnvilNode, rpc_call  # noqa: E402
+from tpp.chain.artifacts import anvil_binary  # noqa: E402
+from tpp.chain import EMBEDDED_GENESIS, Chain  # noqa: E402
+from tpp.chain.backends import actor_key  # noqa: E402
+from tpp.base.vocab import ADMITTER_ADMIN_ROLE, THROTTLE  # noqa: E402
+from tpp.model.programme import DialSpec, ProgrammeSpec  # noqa: E402
 
 RESULTS_DIR = REPO / "bench" / "results"
 

@@ -47,7 +47,7 @@ import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:  # tpp is installed editable; this only helps bare checkouts
@@ -59,8 +59,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table  # noqa: E402
 
 from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
-from tpp.chain import VYPER_CONTRACTS, Chain  # noqa: E402
-from tpp.evm import compiled  # noqa: E402
+from tpp.chain import Chain  # noqa: E402
+from tpp.chain.artifacts import VYPER_CONTRACTS  # noqa: E402
+from tpp.chain.artifacts import vyper_compiled as compiled  # noqa: E402
 from tpp.sim import metrics  # noqa: E402
 from tpp.sim.runner import run_scenario  # noqa: E402
 from tpp.sim.scenario import RunSpec, load_scenario  # noqa: E402
@@ -288,7 +289,7 @@ def _shown(path: Path) -> str:
     return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(resolved)
 
 
-def run_sim(path: Path, engine: str, days: int | None = None, on_step: Callable[[int, int], None] | None = None) -> SimRun:
+def run_sim(path: Path, engine: str, days: int | None = None, on_step: Callable[[int, int], None] | None = None, on_chain: Callable[[Any], None] | None = None) -> SimRun:
     """One whole simulator run, timed from loading the scenario to the metrics rows."""
     import psutil
 
@@ -305,7 +306,7 @@ def run_sim(path: Path, engine: str, days: int | None = None, on_step: Callable[
         if on_step:
             on_step(k, steps)
 
-    result = run_scenario(scenario, engine=engine, on_step=tick)
+    result = run_scenario(scenario, engine=engine, on_step=tick, on_chain=on_chain)
     steps_done = time.perf_counter()
     trace = result.trace
     metrics.run_rows(trace)
@@ -363,15 +364,14 @@ def child_run(path: Path, days: int | None) -> dict:
     journal (pyrevm keeps one journal for the life of the EVM), to show how memory grows."""
     import psutil
 
-    from tpp import evm
-
     process = psutil.Process()
     before = process.memory_info().rss
     samples: list[dict] = []
+    watched: list[Any] = []
 
     def on_step(k: int, steps: int) -> None:
         if k % 10 == 0 or k == steps:
-            chain = evm.active()
+            chain = watched[0].env
             samples.append(
                 {
                     "step": k,
@@ -381,7 +381,7 @@ def child_run(path: Path, days: int | None) -> dict:
                 }
             )
 
-    run = run_sim(path, "revm", days, on_step)
+    run = run_sim(path, "revm", days, on_step, watched.append)
     ru_maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     peak = high_water_mark()
     return {

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tpp import cli
+from tpp.cli import root as app_module
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -20,7 +21,7 @@ ERROR_LINE = re.compile(r"^\S+\.toml:\d+ ", re.MULTILINE)
 def run(args: list[str], monkeypatch, capsys) -> tuple[int, str]:
     """Run `tpp ARGS` in-process; (exit code, everything printed)."""
     monkeypatch.setattr(sys, "argv", ["tpp", *args])
-    cli.state["debug"] = False
+    app_module.state["debug"] = False
     code = 0
     try:
         cli.main()

@@ -12,7 +12,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from tpp import cli
-from tpp.spec import example_spec
+from tpp.cli import root as app_module
+from tpp.specs.spec import example_spec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CASES = 1_200
@@ -88,7 +89,7 @@ def run_check(path: Path) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()
     saved = sys.argv
     sys.argv = ["tpp", "check", str(path)]
-    cli.state["debug"] = False
+    app_module.state["debug"] = False
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):

@@ -1,15 +1,15 @@
 """What the demo story must leave behind, on any backend."""
 
-from tpp.programme_story import CYCLE, DIAL_DAY, DIAL_VALUE, HALT_DAYS, ITERATED_CAP, PROGRAMMES
-from tpp.programmes import STATES
-from tpp.stack import DAY, WAD
+from tpp.stories.programme_story import CYCLE, DIAL_DAY, DIAL_VALUE, HALT_DAYS, ITERATED_CAP, PROGRAMMES
+from tpp.base.vocab import State
+from tpp.system.stack import DAY, WAD
 
 CAPS = {p.name: p.epoch_cap for p in PROGRAMMES}
 
 
 def transitions(chain, programme):
     """(epoch, old, new, reason) of every Transition the programme emitted, from the events."""
-    return [(e["args"]["epoch"], STATES[e["args"]["old_state"]], STATES[e["args"]["new_state"]], e["args"]["reason"]) for e in programme]
+    return [(e["args"]["epoch"], State.label(e["args"]["old_state"]), State.label(e["args"]["new_state"]), e["args"]["reason"]) for e in programme]
 
 
 def check_demo(result, exact: bool):
@@ -17,7 +17,7 @@ def check_demo(result, exact: bool):
     stream, eth, usdc = (result.programmes[n] for n in ("builders-stream", "eth-pool", "usdc-pool"))
 
     # Final states: everything stopped by itself; epochs as the slate decided.
-    assert [STATES[p.state()] for p in (stream, eth, usdc)] == ["STOPPED"] * 3
+    assert [State.label(p.state()) for p in (stream, eth, usdc)] == ["STOPPED"] * 3
     assert (stream.epoch(), eth.epoch(), usdc.epoch()) == (2, 2, 1)
     assert eth.epoch_cap() == ITERATED_CAP and stream.epoch_cap() == CAPS["builders-stream"]
     assert budget.epoch_count() == 5  # 3 first epochs + stream and eth-pool second epochs

@@ -1,8 +1,8 @@
 """The demo's story end to end on the embedded chain: final states, epochs and amounts."""
 
 from tests.e2e.demo_checks import check_demo
-from tpp.events import EventRecorder
-from tpp.programme_story import run_programme_story
+from tpp.chain.events import EventRecorder
+from tpp.stories.programme_story import run_programme_story
 
 
 def test_demo_story_on_embedded_chain(chain):

@@ -2,7 +2,7 @@
 three epochs, linear minting, and a fourth admission refused by the threshold."""
 
 from tests.e2e.story_checks import check_story
-from tpp.story import run_foundation_story
+from tpp.stories.foundation import run_foundation_story
 
 
 def test_foundation_story_on_embedded_chain(chain):

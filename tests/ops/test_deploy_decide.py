@@ -9,22 +9,12 @@ import io
 
 import pytest
 
-from tpp import units
+from tpp.base import units
 from tpp.chain import Chain
-from tpp.ops import (
-    STEWARD_ACTOR,
-    Deployments,
-    OpsError,
-    check_onchain,
-    decide_locally,
-    deploy_spec,
-    globals_from_budget,
-    move_dial,
-    record_stack,
-    set_globals_locally,
-)
-from tpp.programmes import OUTCOME, STATE, THROTTLE, dial_id
-from tpp.spec import load_spec
+from tpp.workflow.deployments import Deployments, OpsError, record_stack
+from tpp.workflow.local import STEWARD_ACTOR, check_onchain, decide_locally, deploy_spec, globals_from_budget, move_dial, set_globals_locally
+from tpp.base.vocab import Outcome, State, THROTTLE, dial_id
+from tpp.specs.spec import load_spec
 
 DAY = 86_400
 WAD = 10**18
@@ -101,7 +91,7 @@ def write_local_spec(chain, path):
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
     """A whole local stack on the embedded chain, recorded like the devnet records it."""
-    from tpp.stack import deploy_stack
+    from tpp.system.stack import deploy_stack
 
     chain = Chain.current()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -148,7 +138,7 @@ def test_deploy_creates_and_records_exactly_the_specs_programmes(local):
         assert record.address == address and record.kind == "stream"
         programme = chain.at("Programme", address)
         assert str(programme.mechanism()) == record.mechanism
-        assert programme.state() == STATE["SCHEDULED"]
+        assert programme.state() == State["SCHEDULED"]
     assert chain.at("Programme", result.programmes["builders"]).steward() == chain.actor(STEWARD_ACTOR)
     # A second deploy of the same names is refused before any vote.
     with pytest.raises(OpsError, match="already recorded"):
@@ -165,8 +155,8 @@ def test_decide_sets_the_pending_outcome_after_a_vote_in_the_window(local):
     chain.warp_to(end - WINDOW + DAY)
     cap = 900_000 * WAD
     decide_locally(chain, deployments, "builders", "ITERATE", cap)
-    assert p.state() == STATE["EVALUATING"]
-    assert p.pending_outcome() == OUTCOME["ITERATE"] and p.pending_cap() == cap
+    assert p.state() == State["EVALUATING"]
+    assert p.pending_outcome() == Outcome["ITERATE"] and p.pending_cap() == cap
     # ITERATE beyond the declared bound: refused by the simulation with the programme's rule.
     with pytest.raises(OpsError, match="iterate outside bounds"):
         decide_locally(chain, deployments, "builders", "ITERATE", 500_000 * WAD)
@@ -186,11 +176,13 @@ def test_dial_moves_the_throttle_and_refuses_outside_bounds(local):
 
 def test_dial_command_outside_bounds_exits_2_with_the_reason(local, monkeypatch, capsys):
     """`tpp dial` at the command line: the simulation's revert reason, exit code 2."""
-    from tpp import cli, ops
+    from tpp import cli
+    from tpp.workflow import connect
+    from tpp.workflow import deployments as deployments_module
 
     chain, _, deployments, _, _, _ = local
-    monkeypatch.setattr(ops, "open_chain", lambda *args, **kwargs: chain)
-    monkeypatch.setattr(ops, "load_deployments", lambda *args, **kwargs: deployments)
+    monkeypatch.setattr(connect, "open_chain", lambda *args, **kwargs: chain)
+    monkeypatch.setattr(deployments_module, "load_deployments", lambda *args, **kwargs: deployments)
     monkeypatch.setattr("sys.argv", ["tpp", "dial", "builders", THROTTLE, "30%", "--reason", "far too far"])
     with pytest.raises(SystemExit) as exited:
         cli.main()
@@ -201,7 +193,7 @@ def test_dial_command_outside_bounds_exits_2_with_the_reason(local, monkeypatch,
 
 def test_submit_a_slate_to_the_governor(local):
     """`propose --submit`'s library half: Governor.propose from an account with votes."""
-    from tpp.proposals import Decision, ProposalError, slate_payload, submit_payload
+    from tpp.workflow.proposals import Decision, ProposalError, slate_payload, submit_payload
 
     chain, stack, deployments, _, _, _ = local
     payload = slate_payload([Decision("audits", "STOP")], {"audits": deployments.programmes["audits"].address})

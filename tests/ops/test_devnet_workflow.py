@@ -9,19 +9,13 @@ import boa
 import pytest
 
 from tests.ops.test_deploy_decide import WINDOW, write_local_spec
-from tpp.anvil import free_port
-from tpp.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
-from tpp.ops import (
-    OpsError,
-    decide_locally,
-    deploy_spec,
-    load_deployments,
-    move_dial,
-    set_globals_locally,
-    status,
-)
-from tpp.programmes import OUTCOME, THROTTLE, dial_id
-from tpp.spec import load_spec
+from tpp.chain.anvil import free_port
+from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
+from tpp.workflow.deployments import OpsError, load_deployments
+from tpp.workflow.keeper import status
+from tpp.workflow.local import decide_locally, deploy_spec, move_dial, set_globals_locally
+from tpp.base.vocab import Outcome, THROTTLE, dial_id
+from tpp.specs.spec import load_spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 
@@ -53,7 +47,7 @@ def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
         with contextlib.redirect_stdout(io.StringIO()):
             decide_locally(chain, deployments, "builders", "CONTINUE")
             move_dial(chain, deployments, "builders", THROTTLE, 9_000, "KPI 2 behind plan")
-        assert builders.pending_outcome() == OUTCOME["CONTINUE"]
+        assert builders.pending_outcome() == Outcome["CONTINUE"]
         assert builders.dial(dial_id(THROTTLE))[0] == 9_000
         with pytest.raises(OpsError, match="dial outside bounds"):
             move_dial(chain, deployments, "builders", THROTTLE, 3_000, "too far")
@@ -66,7 +60,7 @@ def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
         chain = devnet_chain(root)
         after = {row["name"]: (row["state"], row["epoch"]) for row in status(chain, load_deployments(DEVNET_CHAIN_ID, root))}
         assert after == before
-        assert chain.at("Programme", deployments.programmes["builders"].address).pending_outcome() == OUTCOME["CONTINUE"]
+        assert chain.at("Programme", deployments.programmes["builders"].address).pending_outcome() == Outcome["CONTINUE"]
     finally:
         devnet_down(root)
         boa.set_env(previous)

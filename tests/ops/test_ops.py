@@ -3,7 +3,8 @@
 import pytest
 
 from tests.fixtures.budget import DAY
-from tpp.ops import Deployments, ProgrammeRecord, advance_due, load_deployments, record_programme, status
+from tpp.workflow.deployments import Deployments, ProgrammeRecord, load_deployments, record_programme
+from tpp.workflow.keeper import advance_due, status
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +105,8 @@ def test_accounts_from_keystore_or_environment(tmp_path, monkeypatch):
 
     from eth_account import Account
 
-    from tpp.ops import OpsError, account_from_environment
+    from tpp.workflow.connect import account_from_environment
+    from tpp.workflow.deployments import OpsError
 
     key = "0x" + "42" * 32
     keystore = tmp_path / "keeper.json"

@@ -11,8 +11,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tpp import units
-from tpp.plan import ics_text, load_for_plan, make_plan, markdown_text, register, supply_svg, write_plan
+from tpp.base import units
+from tpp.cli import app as tpp_app
+from tpp.workflow.plan import ics_text, load_for_plan, make_plan, markdown_text, supply_svg, write_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -194,7 +195,7 @@ def test_ics_folds_long_lines_without_splitting_characters(tmp_path):
     lines = ics_lines(raw)  # decodes every physical line: none ends inside a character
     assert any(len(line.encode()) > 75 for line in lines)  # something was folded
     # A fold never splits a multi-byte character (the arrow is 3 octets).
-    from tpp.plan import _fold
+    from tpp.workflow.plan import _fold
 
     line = "DESCRIPTION:" + "→" * 40
     parts = _fold(line)
@@ -231,14 +232,8 @@ def test_svg_is_well_formed(tmp_path):
 
 @pytest.fixture
 def app():
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:  # keeps `plan` a subcommand, as in tpp.cli
-        pass
-
-    register(app)
-    return app
+    """The real `tpp` application."""
+    return tpp_app
 
 
 def test_cli_portfolio(app, tmp_path):

@@ -23,7 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from tests.fixtures.budget import now
 from tests.fixtures.tokens import MINTER_ROLE
 from tests.properties.test_capped_minter_properties import MISSING_ROLE, PAUSED, MinterModel, expect, pause_error
-from tpp.chain import vyper_deployer
+from tpp.chain.artifacts import vyper_deployer
 
 BPS = 10_000
 UINT128_MAX = 2**128 - 1

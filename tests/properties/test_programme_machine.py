@@ -40,13 +40,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 
 from tests.fixtures.budget import DAY, WAD, now
-from tpp.programmes import DEFAULT_CLAIM_GRACE, OUTCOME, OUTCOMES, STATE, STATES, dial_id
+from tpp.base.vocab import Outcome, State, dial_id
+from tpp.model.programme import DEFAULT_CLAIM_GRACE
 
 SCHEDULED, RUNNING, EVALUATING, PAUSED, STOPPED, KILLED = (
-    STATE[name] for name in ("SCHEDULED", "RUNNING", "EVALUATING", "PAUSED", "STOPPED", "KILLED")
+    State[name] for name in ("SCHEDULED", "RUNNING", "EVALUATING", "PAUSED", "STOPPED", "KILLED")
 )
 FINAL = (STOPPED, KILLED)
-STOP, CONTINUE, ITERATE, PAUSE, KILL = (OUTCOME[name] for name in ("STOP", "CONTINUE", "ITERATE", "PAUSE", "KILL"))
+STOP, CONTINUE, ITERATE, PAUSE, KILL = (Outcome[name] for name in ("STOP", "CONTINUE", "ITERATE", "PAUSE", "KILL"))
 # Order of the states an epoch goes through; within one epoch it never goes back.
 EPOCH_ORDER = {SCHEDULED: 0, RUNNING: 1, EVALUATING: 2}
 BPS = 10_000
@@ -194,7 +195,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
             fx["make_spec"]("stream", fx["safe"], default_outcome="CONTINUE", max_epochs=3, max_pause=45 * DAY, **common),
         ]
         self.tracks = [
-            Track(name, spec.kind, programme, mechanism, OUTCOME[spec.default_outcome], spec.max_epochs, spec.max_pause)
+            Track(name, spec.kind, programme, mechanism, Outcome[spec.default_outcome], spec.max_epochs, spec.max_pause)
             for name, spec, (programme, mechanism) in zip(("farm", "pool", "stream"), specs, fx["create"](*specs))
         ]
         self.staking = [t for t in self.tracks if t.kind == "staking"]
@@ -422,7 +423,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
             reason = "programme: iterate outside bounds"
         else:
             reason = None
-        event(f"decide in {STATES[views.state]}: {reason or 'ok'}")
+        event(f"decide in {State.label(views.state)}: {reason or 'ok'}")
         expect(reason, p.decide, outcome, new_cap, sender=self.fx[caller])
         self.rebase(track)
         if reason is None:
@@ -463,7 +464,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
             reason = "programme: budget paused"
         else:
             reason = None
-        event(f"resume in {STATES[views.state]}: {reason or 'ok'}")
+        event(f"resume in {State.label(views.state)}: {reason or 'ok'}")
         expect(reason, track.programme.resume, sender=self.fx["executor"])
         self.rebase(track)
         if reason is None:
@@ -594,21 +595,21 @@ class ProgrammeMachine(RuleBasedStateMachine):
         (A transition that is due but not applied yet is checked again at every step, until
         someone applies it: what it leads to may depend on when, e.g. on the Budget's pause.)"""
         old, track.projected = track.baseline, new
-        event(f"state reached: {STATES[new.state]}")
+        event(f"state reached: {State.label(new.state)}")
         if old is None or old == new:
             return
         if old.state in FINAL:
-            raise AssertionError(f"{track.name}: {STATES[old.state]} moved on to {new}")
+            raise AssertionError(f"{track.name}: {State.label(old.state)} moved on to {new}")
         if new.state == KILLED:
             return
         assert new.epoch in (old.epoch, old.epoch + 1), f"{track.name}: epoch {old.epoch} -> {new.epoch}"
         decision = track.decision if track.decision and track.decision.epoch == old.epoch else None
         if old.state == PAUSED:
             if new.epoch == old.epoch + 1:
-                assert new.state in (RUNNING, EVALUATING), f"{track.name}: resumed into {STATES[new.state]}"
+                assert new.state in (RUNNING, EVALUATING), f"{track.name}: resumed into {State.label(new.state)}"
                 assert new.epoch_cap == old.epoch_cap
             else:
-                assert new.state in (PAUSED, STOPPED), f"{track.name}: PAUSED -> {STATES[new.state]}"
+                assert new.state in (PAUSED, STOPPED), f"{track.name}: PAUSED -> {State.label(new.state)}"
             return
         if new.epoch == old.epoch and new.state in EPOCH_ORDER:
             # Still in the epoch: it only moves forward, and a standing decision stands.
@@ -618,7 +619,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
                 assert new.pending_outcome == expected, f"{track.name}: pending outcome {new.pending_outcome}, decided {expected}"
             return
         outcome = decision.outcome if decision else track.default_outcome
-        event(f"epoch end: {'decided' if decision else 'default'} {OUTCOMES[outcome]}")
+        event(f"epoch end: {'decided' if decision else 'default'} {Outcome.label(outcome)}")
         if outcome == STOP:
             assert (new.state, new.epoch) == (STOPPED, old.epoch), f"{track.name}: STOP led to {new}"
         elif outcome == PAUSE:
@@ -627,7 +628,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
         elif old.epoch >= track.max_epochs:
             assert (new.state, new.epoch) == (STOPPED, old.epoch), f"{track.name}: the last epoch led to {new}"
         else:
-            assert new.epoch == old.epoch + 1, f"{track.name}: {OUTCOMES[outcome]} led to {new}"
+            assert new.epoch == old.epoch + 1, f"{track.name}: {Outcome.label(outcome)} led to {new}"
             assert new.state in EPOCH_ORDER
             assert new.epoch_start == max(old.epoch_end, now())
             assert new.epoch_cap == (decision.new_cap if outcome == ITERATE else old.epoch_cap)
@@ -655,7 +656,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
 
         # STOPPED and KILLED are final: nothing the programme stores moves again.
         if track.final is not None:
-            assert storage_of(p) == track.final, f"{track.name}: changed after {STATES[state]}"
+            assert storage_of(p) == track.final, f"{track.name}: changed after {State.label(state)}"
         elif state in FINAL:
             track.final = storage_of(p)
 

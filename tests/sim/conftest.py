@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tpp import evm
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 POOL = EXAMPLES / "tiny-pool.toml"  # three 14-day epochs from 2027-01-01, 200k ZK each
@@ -49,8 +48,3 @@ def write_scenario(tmp_path):
 
     return write
 
-
-@pytest.fixture(autouse=True)
-def _no_fast_chain_left_active():
-    yield
-    evm.set_active(None)

@@ -20,8 +20,8 @@ from tpp.sim.scenario import (
     expand_sweep,
     load_scenario,
 )
-from tpp.spec import Problem, SpecError
-from tpp.units import parse_date
+from tpp.specs.spec import Problem, SpecError
+from tpp.base.units import parse_date
 
 ZK = 10**18
 LP = 10**18

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tpp.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
-from tpp.units import parse_date
+from tpp.specs.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
+from tpp.base.units import parse_date
 
 ZK = 10**18
 DAY = 86_400

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tpp import units
-from tpp.units import UnitError
+from tpp.base import units
+from tpp.base.units import UnitError
 
 ZK = 10**18
 DAY = 86_400

@@ -17,7 +17,7 @@ from eth_utils import keccak
 
 from tests.fixtures.budget import DAY, WAD, now
 from tests.fixtures.tokens import MINTER_ROLE as TOKEN_MINTER_ROLE
-from tpp.chain import vyper_deployer
+from tpp.chain.artifacts import vyper_deployer
 
 MISSING_ROLE = "access_control: account is missing role"
 # Every role-named actor of tests/fixtures/accounts.py, the deployer included.

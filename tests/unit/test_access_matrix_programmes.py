@@ -7,7 +7,7 @@ import boa
 import pytest
 
 from tests.fixtures.budget import DAY, now
-from tpp.programmes import OUTCOME, THROTTLE, dial_id
+from tpp.base.vocab import Outcome, THROTTLE, dial_id
 
 ACTORS = ("tpp_executor", "gap_executor", "guardian", "steward", "safe", "admin", "deployer", "stranger", "other_programme")
 ROLE_MISSING = "access_control: account is missing role"
@@ -54,7 +54,7 @@ def _running(w):
 # The holder may be a contract ("stream_p", "stream", ...): it is impersonated as a sender.
 MATRIX = [
     ("Programme.decide", "tpp_executor", "programme: caller is not the executor", _to_window,
-     lambda w, s: w["stream_p"].decide(OUTCOME["STOP"], 0, sender=s)),
+     lambda w, s: w["stream_p"].decide(Outcome["STOP"], 0, sender=s)),
     ("Programme.kill", "tpp_executor", "programme: caller is not the executor", _running,
      lambda w, s: w["stream_p"].kill(sender=s)),
     ("Programme.resume", "tpp_executor", "programme: caller is not the executor", None,
@@ -122,7 +122,7 @@ def test_privileged_call_works_for_its_holder(world, name, holder, reason, setup
     if name == "Programme.resume":
         # resume needs a paused programme: decide PAUSE in the window, let the epoch end.
         _to_window(world)
-        world["stream_p"].decide(OUTCOME["PAUSE"], 0, sender=world["actors"]["tpp_executor"])
+        world["stream_p"].decide(Outcome["PAUSE"], 0, sender=world["actors"]["tpp_executor"])
         boa.env.evm.patch.timestamp = world["end"] + 1
         world["stream_p"].advance()
     if name == "Programme.unhalt":

@@ -13,7 +13,7 @@ from tests.fixtures.budget import (
     WINDOW,
     now,
 )
-from tpp.chain import vyper_deployer
+from tpp.chain.artifacts import vyper_deployer
 
 UINT48_MAX = 2**48 - 1
 ZERO = "0x" + "00" * 20

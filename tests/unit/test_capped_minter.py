@@ -5,7 +5,7 @@ import pytest
 
 from tests.fixtures.budget import DAY, WAD, now
 from tests.fixtures.tokens import MINTER_ROLE as TOKEN_MINTER_ROLE
-from tpp.chain import vyper_deployer
+from tpp.chain.artifacts import vyper_deployer
 
 CAP = 1_000 * WAD
 UINT48_MAX = 2**48 - 1

@@ -3,7 +3,8 @@
 import boa
 import pytest
 
-from tpp.chain import EMBEDDED_GENESIS, Chain, vyper_deployer
+from tpp.chain import EMBEDDED_GENESIS, Chain
+from tpp.chain.artifacts import vyper_deployer
 
 
 @pytest.fixture

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tpp import evm
-from tpp.chain import Chain
-from tpp.stack import deploy_stack
+from tpp.chain import Chain, Reverted
+from tpp.chain.engines import ENGINES, RawLog
+from tpp.system.stack import deploy_stack
 
 WAD = 10**18
 GENESIS = 1_767_225_600
 
 
-@pytest.fixture(params=evm.ENGINES)
+@pytest.fixture(params=ENGINES)
 def chain(request):
-    chain = Chain.engine(request.param, genesis=GENESIS, record_logs=True)
-    try:
-        yield chain
-    finally:
-        evm.set_active(None)
+    return Chain.engine(request.param, genesis=GENESIS, record_logs=True)
 
 
 def _token(chain: Chain):
@@ -43,10 +39,10 @@ def test_calls_transactions_and_views(chain):
 
 def test_revert_reason_is_the_contracts(chain):
     token, owner = _token(chain)
-    with pytest.raises(evm.Reverted) as info:
+    with pytest.raises(Reverted) as info:
         token.transfer(owner, 1, sender=chain.actor("empty-handed"))
     assert info.value.reason == "erc20: transfer amount exceeds balance"
-    with pytest.raises(evm.Reverted, match="erc20: access is denied"):
+    with pytest.raises(Reverted, match="erc20: access is denied"):
         token.mint(owner, 1, sender=chain.actor("stranger"))
 
 
@@ -60,7 +56,7 @@ def test_logs_are_recorded_in_order_and_decode(chain):
     assert names == ["Transfer", "Approval"]
     name, args = token.decode_log(chain.env.logs[0])
     assert (name, args) == ("Transfer", {"sender": owner, "receiver": holder, "value": 7})
-    assert token.decode_log(evm.RawLog(token.address, (b"\x01" * 32,), b"")) is None  # not its event
+    assert token.decode_log(RawLog(token.address, (b"\x01" * 32,), b"")) is None  # not its event
 
 
 def test_time_moves_forward_only(chain):
@@ -93,17 +89,14 @@ def test_predicted_create_addresses_match_deployments(chain):
 def test_calldata_matches_titanoboas():
     import boa
 
-    from tpp.chain import vyper_deployer
+    from tpp.chain.artifacts import vyper_deployer
 
     fast = Chain.revm(genesis=GENESIS)
-    try:
-        token, owner = _token(fast)
-        with boa.env.anchor():
-            reference = vyper_deployer("testing/StakeToken").deploy("LP token", "LP", 18)
-            for fn, args in [("transfer", (owner, 12345)), ("approve", (owner, 2**256 - 1)), ("balanceOf", (owner,))]:
-                assert getattr(token, fn).prepare_calldata(*args) == getattr(reference, fn).prepare_calldata(*args)
-    finally:
-        evm.set_active(None)
+    token, owner = _token(fast)
+    with boa.env.anchor():
+        reference = vyper_deployer("testing/StakeToken").deploy("LP token", "LP", 18)
+        for fn, args in [("transfer", (owner, 12345)), ("approve", (owner, 2**256 - 1)), ("balanceOf", (owner,))]:
+            assert getattr(token, fn).prepare_calldata(*args) == getattr(reference, fn).prepare_calldata(*args)
 
 
 def test_wrong_argument_count_is_named(chain):
@@ -119,18 +112,15 @@ def test_unknown_engine_is_refused():
 
 def test_both_engines_deploy_the_same_stack_at_the_same_addresses():
     addresses = {}
-    for name in evm.ENGINES:
+    for name in ENGINES:
         chain = Chain.engine(name, genesis=GENESIS)
-        try:
-            stack = deploy_stack(chain)
-            budget = stack.budget
-            pid = stack.gap_vote([(budget, "set_inflation_threshold", (WAD,))], "GAP: 1 TPP/s")
-            assert budget.inflation_threshold() == WAD
-            with pytest.raises(evm.Reverted, match="access_control: account is missing role"):
-                budget.set_allocation(1, sender=chain.actor("stranger"))
-            addresses[name] = (stack.token.address, budget.address, stack.factory.address, pid, chain.now())
-        finally:
-            evm.set_active(None)
+        stack = deploy_stack(chain)
+        budget = stack.budget
+        pid = stack.gap_vote([(budget, "set_inflation_threshold", (WAD,))], "GAP: 1 TPP/s")
+        assert budget.inflation_threshold() == WAD
+        with pytest.raises(Reverted, match="access_control: account is missing role"):
+            budget.set_allocation(1, sender=chain.actor("stranger"))
+        addresses[name] = (stack.token.address, budget.address, stack.factory.address, pid, chain.now())
     assert addresses["revm"] == addresses["pyevm"]
 
 
@@ -145,19 +135,19 @@ def test_bad_arguments_are_refused_before_sending(chain):
 def test_a_call_to_an_address_without_code_says_so(chain):
     token, _ = _token(chain)
     ghost = chain.at("testing/StakeToken", chain.actor("nobody"))
-    with pytest.raises(evm.Reverted, match=r"StakeToken.balanceOf: no result \(is there a StakeToken at 0x"):
+    with pytest.raises(Reverted, match=r"StakeToken.balanceOf: no result \(is there a StakeToken at 0x"):
         ghost.balanceOf(token.address)
 
 
 def test_constructor_reverts_carry_the_reason_on_both_engines(chain):
     zero = "0x" + "00" * 20
-    with pytest.raises(evm.Reverted) as info:
+    with pytest.raises(Reverted) as info:
         chain.deploy("Budget", zero, zero, zero, zero, 0, 0, 0, 0, 1, 0, 1)
     assert info.value.reason == "budget: zero token"
 
 
 def test_revert_names_the_contract_and_function(chain):
     token, owner = _token(chain)
-    with pytest.raises(evm.Reverted) as info:
+    with pytest.raises(Reverted) as info:
         token.transfer(owner, 1, sender=chain.actor("empty-handed"))
     assert str(info.value) == "StakeToken.transfer: erc20: transfer amount exceeds balance"

@@ -6,7 +6,8 @@ from eth_utils import keccak
 
 from tests.fixtures.budget import WAD
 from tests.fixtures.programmes import EPOCH_CAP
-from tpp.programmes import KINDS, STATE
+from tpp.base.vocab import State
+from tpp.model import kinds
 
 ADMITTER_ROLE = keccak(b"ADMITTER_ROLE")
 # EIP-1167 minimal proxy: 10 bytes of prefix, the implementation address, 15 bytes of suffix.
@@ -49,9 +50,9 @@ def test_one_call_creates_and_admits_a_mixed_portfolio(factory, portfolio, tpp_e
         assert factory.programme_at(index) == address
         programme = chain.at("Programme", address)
         assert (log.programme, log.mechanism, log.index, log.kind, log.metadata_uri) == (
-            address, programme.mechanism(), index, KINDS[spec.kind], spec.metadata_uri,
+            address, programme.mechanism(), index, kinds.get(spec.kind).code, spec.metadata_uri,
         )
-        assert programme.state() == STATE["SCHEDULED"]
+        assert programme.state() == State["SCHEDULED"]
         assert programme.epoch_cap() == spec.epoch_cap
         assert budget.epoch_at(index) == programme.minter()
         assert budget.schedule_of(programme.minter()) == (spec.epoch_cap, spec.first_start, spec.first_end)

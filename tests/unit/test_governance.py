@@ -4,22 +4,24 @@ governor + timelock pairs, full proposals, defeat reporting and the late-quorum 
 from contextlib import contextmanager
 
 import boa
+
+from tpp.chain import Chain
 import eth_abi
 import pytest
 from boa.contracts.base_evm_contract import BoaError
 from eth_utils import keccak
 
-from tpp.governance import (
-    FOR,
-    ZERO_ADDRESS,
+from tpp.base.vocab import ZERO_ADDRESS
+from tpp.base.vocab import Vote
+from tpp.system.governance import (
     GovernanceError,
     GovernorSettings,
     ProposalState,
-    deploy_artifact,
     deploy_governance,
     run_proposal,
 )
 
+FOR = Vote.FOR
 EIP170_LIMIT = 24_576  # bytes of deployed code
 TOKEN = 10**18  # wei per token
 SUPPLY = 100_000_000 * TOKEN
@@ -52,7 +54,7 @@ def actors():
 @pytest.fixture(scope="module")
 def gov(actors):
     """Stand-in deployed, supply minted and delegated; the admin still holds the token roles."""
-    g = deploy_governance(actors["admin"], sender=actors["deployer"])
+    g = deploy_governance(Chain.current(), actors["admin"], sender=actors["deployer"])
     token = g.token
     admin = actors["admin"]
     token.grantRole(token.MINTER_ROLE(), admin, sender=admin)
@@ -175,7 +177,7 @@ def test_minter_admin_role_administers_minter_role(gov, actors):
 
 def test_token_constructor_rejects_zero_admin():
     with pytest.raises(Exception, match="token: admin is zero address"):
-        deploy_artifact("TppToken", "T", "T", ZERO_ADDRESS)
+        Chain.current().deploy_artifact("TppToken", "T", "T", ZERO_ADDRESS)
 
 
 # --- proposals ---------------------------------------------------------------------------------
@@ -188,8 +190,9 @@ def test_tpp_proposal_grants_minter_role_through_the_tpp_executor(gov, actors):
 
     calldata = token.grantRole.prepare_calldata(token.MINTER_ROLE(), minter)
     proposal_id = run_proposal(
+        Chain.current(),
         gov.tpp_governor, [token], [0], [calldata], "TPP-1: make the minter a minter",
-        [actors["whale"], actors["minnow"]], warp,
+        [actors["whale"], actors["minnow"]],
     )
 
     assert ProposalState(gov.tpp_governor.state(proposal_id)) == ProposalState.EXECUTED
@@ -207,8 +210,9 @@ def test_gap_proposal_changes_the_govops_governor_settings(gov, actors):
         governor.updateQuorumNumerator.prepare_calldata(5),
     ]
     run_proposal(
+        Chain.current(),
         governor, [governor, governor], [0, 0], calldatas, "GAP-1: longer votes, higher quorum",
-        [actors["whale"]], warp,
+        [actors["whale"]],
     )
     assert governor.votingPeriod() == 7_200
     assert governor.quorumNumerator() == 5
@@ -228,7 +232,8 @@ def test_low_quorum_proposal_is_reported_as_defeated(gov, actors):
     expected = rf"governance: proposal defeated \(for={MINNOW_VOTES}, against=0, abstain=0, quorum={quorum}\)"
     with pytest.raises(GovernanceError, match=expected):
         run_proposal(
-            gov.tpp_governor, [token], [0], [calldata], "TPP-2: too few votes", [actors["minnow"]], warp
+            Chain.current(),
+            gov.tpp_governor, [token], [0], [calldata], "TPP-2: too few votes", [actors["minnow"]]
         )
     assert not token.hasRole(token.MINTER_ROLE(), actors["minter"])
 
@@ -238,8 +243,9 @@ def test_defeat_names_voters_without_votes(gov, actors):
     calldata = token.transfer.prepare_calldata(actors["stranger"], 0)
     with pytest.raises(GovernanceError, match=f"voters without votes at the snapshot: {actors['stranger']}"):
         run_proposal(
+            Chain.current(),
             gov.gap_governor, [token], [0], [calldata], "GAP-2: nobody votes",
-            [actors["stranger"]], warp,
+            [actors["stranger"]],
         )
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.fixtures.budget import CYCLE, DAY, WAD, now
 from tests.fixtures.programmes import EPOCH_CAP
-from tpp.programmes import OUTCOME, STATE, dial_id, THROTTLE
+from tpp.base.vocab import Outcome, State, THROTTLE, dial_id
 
 RATE_SCALE = 10**18
 WINDOW_OPEN = 14 * DAY  # the default programme's evaluation window
@@ -457,12 +457,12 @@ def test_withdraw_is_always_possible(staking_programme, epoch1, lp_token, fund, 
     warp_to(start + 10 * DAY)
     if when == "killed":
         programme.kill(sender=tpp_executor)
-        assert programme.state() == STATE["KILLED"]
+        assert programme.state() == State["KILLED"]
     elif when == "halted":
         programme.halt(sender=guardian)
     else:
         warp_to(end)
-        assert programme.advance() == STATE["STOPPED"]
+        assert programme.advance() == State["STOPPED"]
     earned = staking.earned(alice)
     warp_to(now() + 30 * DAY)
     assert staking.earned(alice) == earned  # nothing accrues after the end, the kill or the halt
@@ -541,7 +541,7 @@ def test_paid_within_minted_within_caps(staking_programme, epoch1, lp_token, fun
         (start + DAY, lambda: staking.stake(2 * WAD, sender=stakers[1])),
         (start + 20 * DAY, lambda: staking.claim(sender=stakers[0])),
         (start + 50 * DAY, lambda: staking.stake(3 * WAD, sender=stakers[2])),
-        (end - WINDOW_OPEN, lambda: programme.decide(OUTCOME["ITERATE"], EPOCH_CAP * 11 // 10, sender=tpp_executor)),
+        (end - WINDOW_OPEN, lambda: programme.decide(Outcome["ITERATE"], EPOCH_CAP * 11 // 10, sender=tpp_executor)),
         (end + DAY, programme.advance),
         (end + 2 * DAY, lambda: minters.append(programme.minter())),
         (end + 30 * DAY, lambda: staking.withdraw(2 * WAD, sender=stakers[1])),

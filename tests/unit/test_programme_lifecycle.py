@@ -13,12 +13,13 @@ from eth_utils import keccak
 from tests.fixtures.budget import CYCLE, DAY, now
 from tests.fixtures.programmes import EPOCH_CAP
 from tpp.chain import Chain
-from tpp.programmes import OUTCOME, STATE, THROTTLE, ZERO, DialSpec, dial_id
+from tpp.base.vocab import Outcome, State, THROTTLE, ZERO_ADDRESS as ZERO, dial_id
+from tpp.model.programme import DialSpec
 
 SCHEDULED, RUNNING, EVALUATING, PAUSED, STOPPED, KILLED = (
-    STATE[name] for name in ("SCHEDULED", "RUNNING", "EVALUATING", "PAUSED", "STOPPED", "KILLED")
+    State[name] for name in ("SCHEDULED", "RUNNING", "EVALUATING", "PAUSED", "STOPPED", "KILLED")
 )
-STOP, CONTINUE, ITERATE, PAUSE, KILL = (OUTCOME[name] for name in ("STOP", "CONTINUE", "ITERATE", "PAUSE", "KILL"))
+STOP, CONTINUE, ITERATE, PAUSE, KILL = (Outcome[name] for name in ("STOP", "CONTINUE", "ITERATE", "PAUSE", "KILL"))
 WINDOW = 14 * DAY
 THROTTLE_ID = dial_id(THROTTLE)
 RATE_SCALE = 10**18

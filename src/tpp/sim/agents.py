@@ -18,14 +18,15 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tpp.evm import Reverted
+from tpp.base.vocab import FINAL_STATES as _FINAL
+from tpp.chain import Reverted
 
 if TYPE_CHECKING:
     from tpp.sim.runner import World
 
 YEAR = 365 * 86_400
 WAD = 10**18
-FINAL_STATES = ("STOPPED", "KILLED")
+FINAL_STATES = tuple(sorted(s.name for s in _FINAL))
 
 
 @dataclass

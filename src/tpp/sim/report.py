@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tpp.report import COLORS, _compact, _date
+from tpp.reports.charts import COLORS, compact, date_label
 from tpp.sim.metrics import TOTAL
 
 WIDTH, HEIGHT = 760, 300  # SVG units, as the demo report
@@ -149,12 +149,12 @@ def _band_chart(title: str, days: list[float], bands: list[Band], unit: str, run
         value = bottom + (top - bottom) * k / 4
         yy = y(value)
         parts.append(f'<line x1="{LEFT}" y1="{yy:.1f}" x2="{WIDTH - RIGHT}" y2="{yy:.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" class="tick" text-anchor="end">{_e(_compact(value))}</text>')
+        parts.append(f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" class="tick" text-anchor="end">{_e(compact(value))}</text>')
     parts.append(f'<line x1="{LEFT}" y1="{y(bottom):.1f}" x2="{WIDTH - RIGHT}" y2="{y(bottom):.1f}" class="axis"/>')
     for k in range(5):
         day = d0 + (d1 - d0) * k / 4
         anchor = "start" if k == 0 else "end" if k == 4 else "middle"
-        parts.append(f'<text x="{x(day):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="{anchor}">day {_e(_compact(day))}</text>')
+        parts.append(f'<text x="{x(day):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="{anchor}">day {_e(compact(day))}</text>')
     for index, band in enumerate(bands):
         color = COLORS[index % len(COLORS)]
         dash = f' stroke-dasharray="{band.dash}"' if band.dash else ""
@@ -170,7 +170,7 @@ def _band_chart(title: str, days: list[float], bands: list[Band], unit: str, run
         ly = legend_top + 18 * index
         parts.append(f'<rect x="{LEFT + 8}" y="{ly - 7}" width="22" height="12" fill="{color}" fill-opacity="{BAND_OPACITY}"/>')
         parts.append(f'<line x1="{LEFT + 8}" y1="{ly - 1}" x2="{LEFT + 30}" y2="{ly - 1}" stroke="{color}" stroke-width="2"{dash}/>')
-        end = f"{band.label}: p50 {_num(band.mid[-1])} on day {_compact(days[-1])}"
+        end = f"{band.label}: p50 {_num(band.mid[-1])} on day {compact(days[-1])}"
         if runs > 1:
             end += f" (p{LOW} {_num(band.low[-1])} – p{HIGH} {_num(band.high[-1])})"
         parts.append(f'<text x="{LEFT + 36}" y="{ly + 3}" class="legend">{_e(end)}</text>')
@@ -364,7 +364,7 @@ def write_sim_report(path: Path, *, scenario: str, runs: list[dict], series: lis
     engines = ", ".join(str(e) for e in _distinct(r.get("engine") for r in totals)) or "—"
     times = [r["time"] for r in series if r.get("time") is not None]
     days = [r["day"] for r in series if r.get("day") is not None]
-    period = f"from {_date(min(times))}, {_compact(max(days))} days simulated" if times and days else "no samples"
+    period = f"from {date_label(min(times))}, {compact(max(days))} days simulated" if times and days else "no samples"
 
     if columns:
         swept = "".join(

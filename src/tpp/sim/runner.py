@@ -20,12 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tpp.chain import Chain
-from tpp.evm import Reverted
-from tpp.evm import active as active_fast_chain
-from tpp.evm import set_active as set_active_fast_chain
-from tpp.governance import GovernanceError
-from tpp.programmes import ADMITTER_ADMIN_ROLE, OUTCOME, OUTCOMES, STATES, ZERO, mechanism_handle
+from tpp.base.vocab import ADMITTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, ZERO_ADDRESS, Outcome, State
+from tpp.chain import Chain, Reverted
+from tpp.model import kinds
+from tpp.system.governance import GovernanceError
+from tpp.system.programmes import mechanism_handle
 from tpp.sim.agents import (
     FINAL_STATES,
     Agent,
@@ -41,7 +40,7 @@ from tpp.sim.agents import (
     spread_capital,
 )
 from tpp.sim.trace import Participant, ProgrammeInfo, ProgrammeSample, Sample, Trace, Window
-from tpp.stack import TOKEN_MINTER_ROLE, BudgetParams, StackConfig, deploy_stack
+from tpp.system.stack import BudgetParams, StackConfig, deploy_stack
 
 DAY = 86_400
 RATE_SCALE = 10**18  # emission.vy: mechanism rates are wei * RATE_SCALE per second
@@ -82,14 +81,14 @@ class RunResult:
 def _chain_spec(p, stake_tokens: dict[str, Any], chain: Chain, stack) -> Any:
     """The on-chain spec with the simulator's own actors in place of placeholder addresses."""
     spec = p.to_chain()
-    target = stake_tokens[p.name].address if p.kind == "staking" else chain.actor(f"{p.name}-recipient")
+    target = stake_tokens[p.name].address if kinds.get(p.kind).stakes else chain.actor(f"{p.name}-recipient")
     return dataclasses.replace(
         spec,
         target=str(target),
         guardian=stack.guardian,
-        steward=chain.actor("steward") if spec.steward != ZERO else ZERO,
+        steward=chain.actor("steward") if spec.steward != ZERO_ADDRESS else ZERO_ADDRESS,
         # The simulator has no price feed contract: a PAUSE ends by vote or by max_pause.
-        oracle=ZERO,
+        oracle=ZERO_ADDRESS,
         comparator=None,
         threshold=0,
     )
@@ -137,7 +136,7 @@ def setup(scenario, engine: str, seed: int, record_logs: bool = False) -> tuple[
     stake_tokens = {
         p.name: chain.deploy("testing/StakeToken", f"{p.name[:20]} LP", "LP", 18, sender=deployer)
         for p in scenario.programmes
-        if p.kind == "staking"
+        if kinds.get(p.kind).stakes
     }
     specs = [_chain_spec(p, stake_tokens, chain, stack) for p in scenario.programmes]
     budget, token, factory = stack.budget, stack.token, stack.factory
@@ -173,7 +172,7 @@ def setup(scenario, engine: str, seed: int, record_logs: bool = False) -> tuple[
 
 def _read_view(view: ProgrammeView, now: int) -> None:
     p, m = view.programme, view.mechanism
-    view.state = STATES[p.state()]
+    view.state = State.label(p.state())
     view.halted = p.halted()
     view.epoch = p.epoch()
     view.window_length = p.window_length()
@@ -183,7 +182,7 @@ def _read_view(view: ProgrammeView, now: int) -> None:
     view.emitting = live
     rate, throttle = m.rate(), m.throttle_bps()
     view.reward_rate = rate * throttle / BPS / RATE_SCALE if live else 0.0
-    if view.kind == "staking":
+    if kinds.get(view.kind).stakes:
         view.total_staked = m.total_staked()
 
 
@@ -193,7 +192,7 @@ def _emitted(view: ProgrammeView, now: int) -> int:
     pool with nobody staked accrues nothing)."""
     m = view.mechanism
     emitted = m.minted_before() + m.accrued()
-    if view.halted or (view.kind == "staking" and view.total_staked == 0):
+    if view.halted or (kinds.get(view.kind).stakes and view.total_staked == 0):
         return emitted
     t0 = max(m.last_update(), view.epoch_start)
     t1 = min(now, view.epoch_end)
@@ -251,8 +250,8 @@ class _Delegation:
 
     def _asks(self, view: ProgrammeView) -> bool:
         """Whether the programme's current epoch asks delegates for a decision (the last epoch
-        stops anyway; streams are left to their default, having no KPI here)."""
-        if view.kind != "staking" or view.epoch == 0 or view.state in FINAL_STATES or view.state == "PAUSED":
+        stops anyway; kinds without stakers are left to their default, having no KPI here)."""
+        if not kinds.get(view.kind).stakes or view.epoch == 0 or view.state in FINAL_STATES or view.state == "PAUSED":
             return False
         return view.epoch < view.programme.max_epochs()
 
@@ -262,7 +261,7 @@ class _Delegation:
             if closes < closed_by:
                 del self.open[key]
                 self.handled.add(key)
-                default = OUTCOMES[view.programme.default_outcome()]
+                default = Outcome.label(view.programme.default_outcome())
                 self.windows.append(Window(view.name, opens, closes, len(self.voters), 0, 0.0, default, False))
 
     def act(self) -> int:
@@ -305,10 +304,10 @@ class _Delegation:
             for v in deciding:
                 v.decisions.append(now)
             votes = sum(v.votes for v in deciding)
-            default = OUTCOMES[view.programme.default_outcome()]
+            default = Outcome.label(view.programme.default_outcome())
             records.append([view, len(deciding), votes / total_votes if total_votes else 0.0, preferred, default, bool(deciding)])
             if deciding:
-                calls.append((view.programme, "decide", (OUTCOME[preferred], new_cap)))
+                calls.append((view.programme, "decide", (Outcome[preferred], new_cap)))
                 voters_for.update(v.address for v in deciding)
         decided = False
         if calls:
@@ -338,23 +337,22 @@ def run_scenario(
     record_logs: bool = False,
     on_step: Callable[[int, int], None] | None = None,
     params: dict | None = None,
+    on_chain: Callable[[Chain], None] | None = None,
 ) -> RunResult:
-    """Run `scenario` once (its seed and engine unless given); `on_step(k, steps)` ticks progress.
+    """Run `scenario` once (its seed and engine unless given); `on_step(k, steps)` ticks
+    progress, `on_chain(chain)` is handed the run's chain once it is set up (to watch it).
 
-    The run's chain is the active one only while it runs: the handles in the result stay bound
-    to it, and whatever chain was active before is active again afterwards."""
-    previous = active_fast_chain()
-    try:
-        return _run(scenario, seed, engine, record_logs, on_step, params)
-    finally:
-        set_active_fast_chain(previous)
+    The run's handles stay bound to its own chain; no other chain is touched."""
+    return _run(scenario, seed, engine, record_logs, on_step, params, on_chain)
 
 
-def _run(scenario, seed, engine, record_logs, on_step, params) -> RunResult:
+def _run(scenario, seed, engine, record_logs, on_step, params, on_chain) -> RunResult:
     seed = scenario.seed if seed is None else seed
     engine = engine or scenario.engine
     world, agents, participants, voters, keeper, setup_transactions = setup(scenario, engine, seed, record_logs)
     chain, stack = world.chain, world.stack
+    if on_chain is not None:
+        on_chain(chain)
     budget = stack.budget
     order_rng = random.Random(f"{seed}/order")
     delegation = _Delegation(scenario, world, voters, seed)

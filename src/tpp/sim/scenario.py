@@ -36,10 +36,10 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from tpp import spec as specs
-from tpp import units
-from tpp.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
-from tpp.units import DAY, UnitError
+from tpp.specs import spec as specs
+from tpp.base import units
+from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
+from tpp.base.units import DAY, UnitError
 
 __all__ = [
     "Market",

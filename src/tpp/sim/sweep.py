@@ -75,8 +75,8 @@ def run_one(task: RunSpec, engine: str | None = None) -> RunOutput:
 def _warm_compiled() -> None:
     """Load every contract's bytecode once in this process (compiling it the first time) and
     import what a run needs, so workers inherit both instead of loading them again."""
-    from tpp.chain import VYPER_CONTRACTS
-    from tpp.evm import compiled
+    from tpp.chain.artifacts import VYPER_CONTRACTS
+    from tpp.chain.artifacts import vyper_compiled as compiled
     from tpp.sim import metrics, runner  # noqa: F401 - imported for the workers
 
     for name in VYPER_CONTRACTS:

@@ -1,0 +1,5 @@
+"""`python -m tpp.cli`."""
+
+from tpp.cli import main
+
+main()
