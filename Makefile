@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 setup: $(BIN)/.installed node_modules/.installed
-	$(BIN)/python -m tpp.artifacts
+	$(BIN)/python -m tpp.chain.artifacts
 
 demo: setup
 	$(BIN)/tpp demo

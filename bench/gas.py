@@ -21,7 +21,6 @@ Run from the repository root:  .venv/bin/python bench/gas.py [--no-anvil]
 from __future__ import annotations
 
 import argparse
-from abc import ABC, abstractmethod
 import contextlib
 import datetime as dt
 import io
@@ -29,28 +28,29 @@ import json
 import subprocess
 import sys
 import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:  # tpp is installed editable; this only helps bare checkouts
     sys.path.insert(0, str(REPO / "src"))
 
-import eth_abi  # noqa: E402
-from eth_account import Account  # noqa: E402
-from eth_utils import keccak, to_checksum_address  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+import eth_abi
+from eth_account import Account
+from eth_utils import keccak, to_checksum_address
+from rich.console import Console
+from rich.table import Table
 
-from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
-from tpp.chain.anvil import AnvilNode, rpc_call  # noqa: E402
-from tpp.chain.artifacts import anvil_binary  # noqa: E402
-from tpp.chain import EMBEDDED_GENESIS, Chain  # noqa: E402
-from tpp.chain.backends import actor_key  # noqa: E402
-from tpp.base.vocab import ADMITTER_ADMIN_ROLE, THROTTLE  # noqa: E402
-from tpp.model.programme import DialSpec, ProgrammeSpec  # noqa: E402
+from perfdoc import PERFORMANCE_DOC, write_section
+from tpp.base.vocab import ADMITTER_ADMIN_ROLE, THROTTLE
+from tpp.chain import EMBEDDED_GENESIS, Chain
+from tpp.chain.anvil import AnvilNode, rpc_call
+from tpp.chain.artifacts import anvil_binary
+from tpp.chain.backends import actor_key
+from tpp.model.programme import DialSpec, ProgrammeSpec
 
 RESULTS_DIR = REPO / "bench" / "results"
 
@@ -150,7 +150,7 @@ class Measurement:
     refund_applied: int = 0
 
     @classmethod
-    def from_execution(cls, data: bytes, execution: int, refund: int) -> "Measurement":
+    def from_execution(cls, data: bytes, execution: int, refund: int) -> Measurement:
         cd = calldata_cost(data)
         before_refund = TX_BASE + cd + execution
         applied = min(refund, before_refund // MAX_REFUND_QUOTIENT)
@@ -351,14 +351,42 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
     rows = [
         Row("direct-new", "mint", "token.mint, direct (MINTER_ROLE holder)", "to a new holder"),
         Row("direct-existing", "mint", "token.mint, direct (MINTER_ROLE holder)", "to an existing holder"),
-        Row("depth1-existing", "mint", "mint via CappedMinter → Budget → token (depth 1)",
-            f"to an existing holder; {STEADY}", "direct-existing", 1.5, "≤ 1.50× direct"),
-        Row("depth1-new", "mint", "mint via CappedMinter → Budget → token (depth 1)",
-            f"to a new holder; {STEADY}", "direct-new", 1.5, "≤ 1.50× direct"),
-        Row("depth2-existing", "mint", "mint via child → programme CappedMinter → Budget → token (depth 2)",
-            f"to an existing holder; {STEADY}", "direct-existing", None, "no target"),
-        Row("depth2-new", "mint", "mint via child → programme CappedMinter → Budget → token (depth 2)",
-            f"to a new holder; {STEADY}", "direct-new", None, "no target"),
+        Row(
+            "depth1-existing",
+            "mint",
+            "mint via CappedMinter → Budget → token (depth 1)",
+            f"to an existing holder; {STEADY}",
+            "direct-existing",
+            1.5,
+            "≤ 1.50× direct",
+        ),
+        Row(
+            "depth1-new",
+            "mint",
+            "mint via CappedMinter → Budget → token (depth 1)",
+            f"to a new holder; {STEADY}",
+            "direct-new",
+            1.5,
+            "≤ 1.50× direct",
+        ),
+        Row(
+            "depth2-existing",
+            "mint",
+            "mint via child → programme CappedMinter → Budget → token (depth 2)",
+            f"to an existing holder; {STEADY}",
+            "direct-existing",
+            None,
+            "no target",
+        ),
+        Row(
+            "depth2-new",
+            "mint",
+            "mint via child → programme CappedMinter → Budget → token (depth 2)",
+            f"to a new holder; {STEADY}",
+            "direct-new",
+            None,
+            "no target",
+        ),
     ]
     for layout, what in (
         ("aligned", "epochs on shared cycle boundaries"),
@@ -366,12 +394,17 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
     ):
         for n in sizes:
             first = f"admit-{layout}-{sizes[0]}"
-            rows.append(Row(
-                f"admit-{layout}-{n}", "admission", f"Budget.admit, {layout}",
-                f"{n} admitted epoch{'s' if n != 1 else ''} present; {what}",
-                first, 2.0 if n != sizes[0] else None,
-                f"≤ 2.00× {sizes[0]} epoch" if n != sizes[0] else "baseline",
-            ))
+            rows.append(
+                Row(
+                    f"admit-{layout}-{n}",
+                    "admission",
+                    f"Budget.admit, {layout}",
+                    f"{n} admitted epoch{'s' if n != 1 else ''} present; {what}",
+                    first,
+                    2.0 if n != sizes[0] else None,
+                    f"≤ 2.00× {sizes[0]} epoch" if n != sizes[0] else "baseline",
+                )
+            )
     rows += [
         Row("minter-pause", "brake", "CappedMinter.pause", "running minter, never paused before"),
         Row("minter-close", "brake", "CappedMinter.close", "running minter"),
@@ -390,39 +423,86 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
     for key, when in (("first", "first claim of a staker"), ("later", "later claim of the same staker")):
         rows += [
             Row(f"uni-claim-{key}", "staking", f"{UNI}.getReward", when),
-            Row(f"tpp-claim-{key}-dripped", "staking", f"{TPP_STAKING}.claim",
+            Row(
+                f"tpp-claim-{key}-dripped",
+                "staking",
+                f"{TPP_STAKING}.claim",
                 f"{when}; paid from what was already dripped (a plain transfer)",
-                f"uni-claim-{key}", 1.0, UNI_TARGET),
-            Row(f"tpp-claim-{key}-drip", "staking", f"{TPP_STAKING}.claim",
+                f"uni-claim-{key}",
+                1.0,
+                UNI_TARGET,
+            ),
+            Row(
+                f"tpp-claim-{key}-drip",
+                "staking",
+                f"{TPP_STAKING}.claim",
                 f"{when}; too little dripped, so it drips first (mints via EpochMinter → Budget → token)",
-                f"uni-claim-{key}", 1.0, UNI_TARGET),
+                f"uni-claim-{key}",
+                1.0,
+                UNI_TARGET,
+            ),
         ]
     rows += [
-        Row("uni-notify", "staking", f"{UNI}.notifyRewardAmount",
-            "the rewardsDistribution funds a 60-day period (tokens sent to it beforehand)"),
-        Row("tpp-drip", "staking", f"{TPP_STAKING}.drip",
-            "anyone (a keeper) mints what accrued since the last drip into the contract; steady state"),
+        Row(
+            "uni-notify",
+            "staking",
+            f"{UNI}.notifyRewardAmount",
+            "the rewardsDistribution funds a 60-day period (tokens sent to it beforehand)",
+        ),
+        Row(
+            "tpp-drip",
+            "staking",
+            f"{TPP_STAKING}.drip",
+            "anyone (a keeper) mints what accrued since the last drip into the contract; steady state",
+        ),
         Row("uni-withdraw", "staking", f"{UNI}.withdraw", "withdraw: part of a stake"),
-        Row("tpp-withdraw", "staking", f"{TPP_STAKING}.withdraw", "withdraw: part of a stake",
-            "uni-withdraw", 1.0, UNI_TARGET),
+        Row("tpp-withdraw", "staking", f"{TPP_STAKING}.withdraw", "withdraw: part of a stake", "uni-withdraw", 1.0, UNI_TARGET),
     ]
     # Stream claims against a direct mint of exactly the amount the claim minted.
     rows += [
-        Row("direct-same-new", "stream", "token.mint, direct (MINTER_ROLE holder)",
-            "the amount of the first stream claim, to a new holder"),
-        Row("stream-claim-first", "stream", "LinearStream.claim (clone; mints via EpochMinter → Budget → token)",
-            "first claim of the epoch; the recipient holds no tokens yet", "direct-same-new", 1.3, "≤ 1.30× direct"),
-        Row("direct-same-existing", "stream", "token.mint, direct (MINTER_ROLE holder)",
-            "the amount of the later stream claim, to the same (existing) holder"),
-        Row("stream-claim-later", "stream", "LinearStream.claim (clone; mints via EpochMinter → Budget → token)",
-            "later claim; steady state*", "direct-same-existing", 1.3, "≤ 1.30× direct"),
+        Row(
+            "direct-same-new",
+            "stream",
+            "token.mint, direct (MINTER_ROLE holder)",
+            "the amount of the first stream claim, to a new holder",
+        ),
+        Row(
+            "stream-claim-first",
+            "stream",
+            "LinearStream.claim (clone; mints via EpochMinter → Budget → token)",
+            "first claim of the epoch; the recipient holds no tokens yet",
+            "direct-same-new",
+            1.3,
+            "≤ 1.30× direct",
+        ),
+        Row(
+            "direct-same-existing",
+            "stream",
+            "token.mint, direct (MINTER_ROLE holder)",
+            "the amount of the later stream claim, to the same (existing) holder",
+        ),
+        Row(
+            "stream-claim-later",
+            "stream",
+            "LinearStream.claim (clone; mints via EpochMinter → Budget → token)",
+            "later claim; steady state*",
+            "direct-same-existing",
+            1.3,
+            "≤ 1.30× direct",
+        ),
     ]
     for n in CREATION_SIZES:
-        rows.append(Row(
-            f"create-{n}", "creation", "ProgrammeFactory.create_programmes, per programme",
-            f"batch of {n}: controller + stream + first epoch minter + admission",
-            target_text=f"≤ {CREATION_LIMIT:,} / programme", limit=CREATION_LIMIT, programmes=n,
-        ))
+        rows.append(
+            Row(
+                f"create-{n}",
+                "creation",
+                "ProgrammeFactory.create_programmes, per programme",
+                f"batch of {n}: controller + stream + first epoch minter + admission",
+                target_text=f"≤ {CREATION_LIMIT:,} / programme",
+                limit=CREATION_LIMIT,
+                programmes=n,
+            )
+        )
     return rows
 
 
@@ -436,11 +516,25 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
     them every calldata byte) are the same on every backend.
     """
     names = (
-        "deployer", "admin", "gap-executor", "tpp-executor", "guardian", "mechanism", "direct-minter",
+        "deployer",
+        "admin",
+        "gap-executor",
+        "tpp-executor",
+        "guardian",
+        "mechanism",
+        "direct-minter",
         # the programme rows
-        "programme-guardian", "steward", "keeper", "lp-owner", "rewards-distribution",
-        "staker-first", "staker-second",
-        "uni-claimer-1", "uni-claimer-2", "tpp-claimer-1", "tpp-claimer-2",
+        "programme-guardian",
+        "steward",
+        "keeper",
+        "lp-owner",
+        "rewards-distribution",
+        "staker-first",
+        "staker-second",
+        "uni-claimer-1",
+        "uni-claimer-2",
+        "tpp-claimer-1",
+        "tpp-claimer-2",
     )
     if isinstance(backend, Anvil):
         who = {n: backend.register(n) for n in names}
@@ -455,8 +549,19 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
 
     def deploy_budget() -> str:
         return backend.deploy_vyper(
-            "Budget", token, who["gap-executor"], tpp_executor, guardian, THRESHOLD, ALLOCATION,
-            MAX_SHARE_BPS, b[0], CYCLE, WINDOW, LOAD_LIMIT, sender=deployer,
+            "Budget",
+            token,
+            who["gap-executor"],
+            tpp_executor,
+            guardian,
+            THRESHOLD,
+            ALLOCATION,
+            MAX_SHARE_BPS,
+            b[0],
+            CYCLE,
+            WINDOW,
+            LOAD_LIMIT,
+            sender=deployer,
         )
 
     def admit(minter: str, cap: int, start: int, end: int) -> bytes:
@@ -495,7 +600,9 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
             progress(f"admitting {n} {layout} epoch(s)")
             row_budget = deploy_budget()
             new_start, new_end = (b[1], b[2]) if layout == "aligned" else staggered_new
-            new_minter = backend.deploy_vyper("CappedMinter", row_budget, admin, NEW_CAP, new_start, new_end, True, sender=deployer)
+            new_minter = backend.deploy_vyper(
+                "CappedMinter", row_budget, admin, NEW_CAP, new_start, new_end, True, sender=deployer
+            )
             for i in range(n):
                 if layout == "aligned":
                     c = aligned_cycles[i % len(aligned_cycles)]
@@ -600,10 +707,20 @@ def run_programmes(
         # The unit-test fixtures' spec: 90-day epochs on the Budget's cycle, a 14-day window,
         # CONTINUE by default, up to 3 epochs, ITERATE within 20 %, a steward with a throttle dial.
         return ProgrammeSpec(
-            kind=kind, target=target, epoch_cap=PROGRAMME_CAP, first_start=b[1], first_end=b[2],
-            epoch_duration=CYCLE, window_length=WINDOW, guardian=who["programme-guardian"],
-            default_outcome="CONTINUE", max_epochs=3, iterate_cap_bps=2_000, steward=who["steward"],
-            metadata_uri=METADATA_URI, dials=(DialSpec(THROTTLE, 10_000, 5_000, 10_000, 1_000, 7 * DAY),),
+            kind=kind,
+            target=target,
+            epoch_cap=PROGRAMME_CAP,
+            first_start=b[1],
+            first_end=b[2],
+            epoch_duration=CYCLE,
+            window_length=WINDOW,
+            guardian=who["programme-guardian"],
+            default_outcome="CONTINUE",
+            max_epochs=3,
+            iterate_cap_bps=2_000,
+            steward=who["steward"],
+            metadata_uri=METADATA_URI,
+            dials=(DialSpec(THROTTLE, 10_000, 5_000, 10_000, 1_000, 7 * DAY),),
         )
 
     recipient = plain_address("stream recipient")
@@ -621,9 +738,12 @@ def run_programmes(
     # one contract would already hold tokens when the other pays it, and its first claim would
     # not be like the other's.
     for name, pools in (
-        ("staker-first", (uni, staking)), ("staker-second", (uni, staking)),
-        ("uni-claimer-1", (uni,)), ("uni-claimer-2", (uni,)),
-        ("tpp-claimer-1", (staking,)), ("tpp-claimer-2", (staking,)),
+        ("staker-first", (uni, staking)),
+        ("staker-second", (uni, staking)),
+        ("uni-claimer-1", (uni,)),
+        ("uni-claimer-2", (uni,)),
+        ("tpp-claimer-1", (staking,)),
+        ("tpp-claimer-2", (staking,)),
     ):
         backend.send(lp, calldata(mint, who[name], 10 * STAKE), who["lp-owner"])
         for pool in pools:
@@ -672,8 +792,7 @@ def run_programmes(
     backend.warp(20 * DAY)
     backend.send(uni, calldata("getReward()"), who["uni-claimer-2"])
     claim("tpp-claim-later-drip", "tpp-claimer-2", drips=True)
-    both("withdraw", calldata("withdraw(uint256)", STAKE // 2), calldata("withdraw(uint256)", STAKE // 2),
-         who["staker-first"])
+    both("withdraw", calldata("withdraw(uint256)", STAKE // 2), calldata("withdraw(uint256)", STAKE // 2), who["staker-first"])
 
     progress("measuring stream claims")
     measure("stream-claim-first", stream, calldata("claim()"), keeper)
@@ -760,7 +879,10 @@ def markdown_table(rows: list[Row], with_anvil: bool) -> str:
     head = ["operation", "state", "gas", "× baseline", "target (issue)"]
     if with_anvil:
         head.append("anvil receipt")
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---", "---", "---:", "---:", "---"] + (["---:"] if with_anvil else [])) + "|"]
+    lines = [
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(["---", "---", "---:", "---:", "---"] + (["---:"] if with_anvil else [])) + "|",
+    ]
     for r in rows:
         cells = [r.operation, r.state, f"{r.gas:,}", fmt_ratio(r), fmt_target(r)]
         if with_anvil:
@@ -783,12 +905,13 @@ def versions() -> dict[str, str]:
     try:
         first = subprocess.run([str(anvil_binary()), "--version"], capture_output=True, text=True, timeout=10).stdout
         out["anvil"] = first.splitlines()[0].removeprefix("anvil Version: ").strip()
-    except Exception as exc:  # the version string is informational only
+    except (OSError, subprocess.SubprocessError, IndexError, RuntimeError) as exc:  # the version string is informational only
         out["anvil"] = f"unknown ({exc.__class__.__name__})"
     return out
 
 
 # --- docs/PERFORMANCE.md -----------------------------------------------------------------------
+
 
 def ratio_of(rows: list[Row], row_id: str) -> float:
     return next(r.ratio for r in rows if r.id == row_id)
@@ -825,47 +948,47 @@ def programme_reading(rows: list[Row]) -> str:
         return f"{r.state.split(';')[0]}{'; drips first' if r.id.endswith('-drip') else ''} ({r.ratio:.2f}×)"
 
     return f"""- **Staking against Uniswap's StakingRewards (target: every operation ≤ 1.0×).** Met on
-  {len(met)} of {len(staking)} rows, not met on {len(missed)}: {'; '.join(missed_text(r) for r in missed)}.
-  Stakes, the later stake and the withdrawal cost {by['tpp-stake-first'].ratio:.2f}×,
-  {by['tpp-stake-later'].ratio:.2f}× and {by['tpp-withdraw'].ratio:.2f}×: tpp's packed clock (last
+  {len(met)} of {len(staking)} rows, not met on {len(missed)}: {"; ".join(missed_text(r) for r in missed)}.
+  Stakes, the later stake and the withdrawal cost {by["tpp-stake-first"].ratio:.2f}×,
+  {by["tpp-stake-later"].ratio:.2f}× and {by["tpp-withdraw"].ratio:.2f}×: tpp's packed clock (last
   update, epoch window, throttle, halt in one slot) replaces Uniswap's separate
   `lastUpdateTime` and `periodFinish` reads, and that with leaner code than Solidity 0.5's
   SafeMath offsets what tpp pays extra: the DELEGATECALL into the implementation behind every
   clone (a cold account, 2,600) and, once rewards accrue, its `accrued` write. The first
-  stake of a second staker ({by['tpp-stake-second'].ratio:.2f}×) is the first tick with something
+  stake of a second staker ({by["tpp-stake-second"].ratio:.2f}×) is the first tick with something
   staked: both contracts write their accumulator from zero (22,100), and tpp also writes its
   `accrued` counter from zero, once per epoch (`_switch` resets it). A claim paid from what was
-  already dripped is a plain transfer and costs {g('tpp-claim-first-dripped') - g('uni-claim-first'):+,}
-  gas against `getReward` ({by['tpp-claim-first-dripped'].ratio:.2f}× first, {by['tpp-claim-later-dripped'].ratio:.2f}×
+  already dripped is a plain transfer and costs {g("tpp-claim-first-dripped") - g("uni-claim-first"):+,}
+  gas against `getReward` ({by["tpp-claim-first-dripped"].ratio:.2f}× first, {by["tpp-claim-later-dripped"].ratio:.2f}×
   later): tpp writes `accrued` and `held` where Uniswap writes nothing of the kind; "Possible
   savings" shows one packed slot bringing both under 1.0×. A claim that must drip first also
-  mints through the EpochMinter clone, the Budget and the token: {g('tpp-claim-later-drip'):,} gas
-  later ({by['tpp-claim-later-drip'].ratio:.2f}×), {g('tpp-claim-first-drip'):,} for the epoch's first
-  drip ({by['tpp-claim-first-drip'].ratio:.2f}×, which also writes the minter's `minted`, the
+  mints through the EpochMinter clone, the Budget and the token: {g("tpp-claim-later-drip"):,} gas
+  later ({by["tpp-claim-later-drip"].ratio:.2f}×), {g("tpp-claim-first-drip"):,} for the epoch's first
+  drip ({by["tpp-claim-first-drip"].ratio:.2f}×, which also writes the minter's `minted`, the
   Budget's `minted_by`, `minted_current` and the contract's token balance from zero).
   **Which path the contract uses:** both. `claim()` transfers from what is held and drips (mints)
-  first only when the held rewards do not cover the claim; `drip()` ({g('tpp-drip'):,} gas,
+  first only when the held rewards do not cover the claim; `drip()` ({g("tpp-drip"):,} gas,
   permissionless) mints everything accrued so far into the contract, so a keeper that drips
   regularly keeps users on the cheaper plain-transfer path. One drip serves every claim until
   the held rewards run out; Uniswap's funding counterpart is a token transfer to the contract
-  plus `notifyRewardAmount` ({g('uni-notify'):,}) per period.
+  plus `notifyRewardAmount` ({g("uni-notify"):,}) per period.
 - **LinearStream claim (target ≤ 1.3× a direct mint of the same amount): not met**,
-  {by['stream-claim-later'].ratio:.2f}× in steady state ({g('stream-claim-later'):,} against
-  {g('direct-same-existing'):,}) and {by['stream-claim-first'].ratio:.2f}× for the epoch's first
+  {by["stream-claim-later"].ratio:.2f}× in steady state ({g("stream-claim-later"):,} against
+  {g("direct-same-existing"):,}) and {by["stream-claim-first"].ratio:.2f}× for the epoch's first
   claim (which writes the stream's `accrued` and `minted_current`, the minter's `minted`, the
   Budget's `minted_by` and the recipient's balance from zero). The {stream_layer:,} gas over the
   direct mint: five cold accounts a direct mint does not touch (the stream's implementation, the
   EpochMinter clone and its implementation, the Budget, the token: 13,000), the stream's clock,
   rate, `accrued`, `minted_current`, minter and recipient (about 21,000), the EpochMinter's
   flags, role, schedule and `minted` (about 13,000), the Budget's (about 11,000, as in the mint
-  rows) and the `Claimed` and `Minted` logs. 1.3× leaves {round(0.3 * g('direct-same-existing')):,}
+  rows) and the `Claimed` and `Minted` logs. 1.3× leaves {round(0.3 * g("direct-same-existing")):,}
   gas for all of that; the cold account accesses and the Budget's own checks alone exceed it, so
   no cheap change reaches it.
 - **Programme creation (target ≤ {CREATION_LIMIT:,} gas per programme, so that ≥ 80 fit a
-  {PROPOSAL_GAS / 1e6:.0f}M-gas proposal): not met.** {by['create-1'].gas:,} gas for a batch of 1,
-  {by['create-10'].gas:,} per programme in a batch of 10, {by[f'create-{hi}'].gas:,} in a batch of
+  {PROPOSAL_GAS / 1e6:.0f}M-gas proposal): not met.** {by["create-1"].gas:,} gas for a batch of 1,
+  {by["create-10"].gas:,} per programme in a batch of 10, {by[f"create-{hi}"].gas:,} in a batch of
   {hi}; a call costs about {fixed:,.0f} + {marginal:,.0f} per programme, so **{fit} programmes fit
-  in {PROPOSAL_GAS / 1e6:.0f}M gas** (a batch of {hi} already takes {by[f'create-{hi}'].tx_gas:,}).
+  in {PROPOSAL_GAS / 1e6:.0f}M gas** (a batch of {hi} already takes {by[f"create-{hi}"].tx_gas:,}).
   The fixed part is the transaction, first (cold) accesses, first writes to the Budget's
   counters, and most likely the memory Vyper reserves for a `DynArray` of 128 specs (about 105,000
   by the memory-expansion formula). Per programme (a stream with one dial; a staking programme
@@ -899,16 +1022,19 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
             f"started at the embedded chain's genesis time) and each receipt's `gasUsed` read back "
             f"with `eth_getTransactionReceipt`: {matched} of {len(rows)} match the embedded figure "
             f"exactly"
-            + ("." if matched == len(rows) else
-               f"; the largest difference is {worst.anvil_tx_gas - worst.tx_gas:+,} gas on "
-               f"\"{worst.operation}, {worst.state}\".")
-            + " The \"anvil receipt\" column shows anvil's number and its difference from the "
-              "embedded one. For example, the direct mint to an existing holder: embedded "
-              f"{g('direct-existing'):,}, anvil receipt "
-              f"{next(r.anvil_gas for r in rows if r.id == 'direct-existing'):,}; the 50-programme "
-              f"batch: embedded {next(r.tx_gas for r in rows if r.id == f'create-{CREATION_SIZES[-1]}'):,}, "
-              f"anvil receipt {next(r.anvil_tx_gas for r in rows if r.id == f'create-{CREATION_SIZES[-1]}'):,} "
-              "for the whole call (factory rows compare whole transactions)."
+            + (
+                "."
+                if matched == len(rows)
+                else f"; the largest difference is {worst.anvil_tx_gas - worst.tx_gas:+,} gas on "
+                f'"{worst.operation}, {worst.state}".'
+            )
+            + ' The "anvil receipt" column shows anvil\'s number and its difference from the '
+            "embedded one. For example, the direct mint to an existing holder: embedded "
+            f"{g('direct-existing'):,}, anvil receipt "
+            f"{next(r.anvil_gas for r in rows if r.id == 'direct-existing'):,}; the 50-programme "
+            f"batch: embedded {next(r.tx_gas for r in rows if r.id == f'create-{CREATION_SIZES[-1]}'):,}, "
+            f"anvil receipt {next(r.anvil_tx_gas for r in rows if r.id == f'create-{CREATION_SIZES[-1]}'):,} "
+            "for the whole call (factory rows compare whole transactions)."
         )
     else:
         cross = "This run skipped the anvil replay (`--no-anvil`); run without the flag to cross-check."
@@ -921,7 +1047,9 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
     gap = mint_target.gas - mint_target.target * g("direct-existing")
     gap_text = (
         f" For an existing holder that is {gap:,.0f} gas over the target; each of the first three"
-        " changes under \"Possible savings\" would close the gap." if gap > 0 else ""
+        ' changes under "Possible savings" would close the gap.'
+        if gap > 0
+        else ""
     )
 
     def verdict(r: Row) -> str:
@@ -932,7 +1060,7 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
   holder it costs {mint_target_new.ratio:.2f}× the direct mint ({verdict(mint_target_new)} the
   target); to an existing holder {mint_target.ratio:.2f}× ({verdict(mint_target)} it). The two
   layers add a fixed {layer:,} gas whatever the holder, and the direct mint to an existing
-  holder ({g('direct-existing'):,}) is the cheaper floor, so the ratio is worst there. Where the
+  holder ({g("direct-existing"):,}) is the cheaper floor, so the ratio is worst there. Where the
   {layer:,} goes (EIP-2929/2200 prices, every slot cold in a fresh transaction): the capped
   minter reads `closed`, `paused` and the caller's MINTER_ROLE entry (3 × 2,100), reads and
   rewrites `minted` (2,100 + 2,900), calls the Budget (cold account, 2,600) and logs `Minted`;
@@ -940,13 +1068,13 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
   rewrites `minted_by[minter]` (5,000) and calls the token (cold, 2,600).
   The rest is calldata copying, ABI decoding and the checks.{gap_text}
 - **Depth 2** (a child minter under a programme minter) adds {child:,} gas per extra capped
-  minter (the same minter-layer cost as above), {ratio_of(rows, 'depth2-existing'):.2f}× /
-  {ratio_of(rows, 'depth2-new'):.2f}× the direct mint for an existing / a new holder. The issue
+  minter (the same minter-layer cost as above), {ratio_of(rows, "depth2-existing"):.2f}× /
+  {ratio_of(rows, "depth2-new"):.2f}× the direct mint for an existing / a new holder. The issue
   sets no target for it.
 - **Admission (target: within 2× from {lo} to {hi} admitted epochs).** With epochs on the
   shared decision-cycle boundaries (the design) admission touches the same few breakpoints
-  however many epochs are admitted: {g(f'admit-aligned-{lo}'):,} gas with {lo} epoch,
-  {g(f'admit-aligned-{hi}'):,} with {hi} ({adm_a.ratio:.2f}×, {verdict(adm_a)} the target). The
+  however many epochs are admitted: {g(f"admit-aligned-{lo}"):,} gas with {lo} epoch,
+  {g(f"admit-aligned-{hi}"):,} with {hi} ({adm_a.ratio:.2f}×, {verdict(adm_a)} the target). The
   {aligned_growth:+,} is one more cold read: once a cycle is running, the head of the list is
   that cycle's breakpoint, which the admission reads on its way to the next cycle. An aligned
   admission is mostly fixed storage: two new slots (`_schedule[minter]`, `epoch_at[i]`, 22,100
@@ -956,8 +1084,8 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
   admission reads and rewrites every breakpoint it spans: about {staggered_per_epoch:,.0f} gas
   per admitted epoch (two breakpoints each; per breakpoint a cold read while inserting the end
   node, a warm re-read and a 2,900 rewrite while adding the rate), so {hi} epochs cost
-  {g(f'admit-staggered-{hi}'):,} gas, {adm_s.ratio:.2f}× the {lo}-epoch case ({verdict(adm_s)}
-  the target; {ratio_of(rows, f'admit-staggered-{sizes[1]}'):.2f}× at {sizes[1]} epochs). That is
+  {g(f"admit-staggered-{hi}"):,} gas, {adm_s.ratio:.2f}× the {lo}-epoch case ({verdict(adm_s)}
+  the target; {ratio_of(rows, f"admit-staggered-{sizes[1]}"):.2f}× at {sizes[1]} epochs). That is
   what the shared boundaries are for: aligned epochs keep admission flat, a planner that
   staggers them pays linearly, bounded by `MAX_WALK` = 4,096 breakpoints per walk.
 - **Brakes.** Pausing a capped minter or the Budget, and closing a minter, each flip one
@@ -967,8 +1095,8 @@ def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int,
   a new / an existing holder, measured the same way): those are the token's very first mint (total supply and the checkpoint array still
   zero) and a second mint in the same second (the total-supply checkpoint is updated in place).
   Here every path has minted before and each measured mint lands in a new second, so the token
-  appends a checkpoint (a new slot, 22,100, plus the array length): {g('direct-new'):,} and
-  {g('direct-existing'):,}. Had the existing-holder mint shared its second with an earlier mint,
+  appends a checkpoint (a new slot, 22,100, plus the array length): {g("direct-new"):,} and
+  {g("direct-existing"):,}. Had the existing-holder mint shared its second with an earlier mint,
   the direct floor would be about 22,200 lower while the Budget layers cost the same
   {layer:,}, so the depth-1 ratio would be worse (about 1.7×), not better.
 {programme_reading(rows)}"""
@@ -1020,9 +1148,9 @@ per-epoch EpochMinter clone: one CREATE, four slots and, on every claim, one hop
 
 Gas per transaction, as the transaction's receipt reports it. Produced by `bench/gas.py`
 (`.venv/bin/python bench/gas.py`, or `make bench`); raw rows in `bench/results/gas.json`, the
-table alone in `bench/results/gas.md`. Last run: {meta['run_at']}, with titanoboa
-{meta['versions']['titanoboa']}, Vyper {meta['versions']['vyper']}, py-evm {meta['versions']['py-evm']}
-({meta['evm_fork']} rules) and the OpenZeppelin {meta['versions'].get('@openzeppelin/contracts', '?')} token.
+table alone in `bench/results/gas.md`. Last run: {meta["run_at"]}, with titanoboa
+{meta["versions"]["titanoboa"]}, Vyper {meta["versions"]["vyper"]}, py-evm {meta["versions"]["py-evm"]}
+({meta["evm_fork"]} rules) and the OpenZeppelin {meta["versions"].get("@openzeppelin/contracts", "?")} token.
 
 ### Results
 
@@ -1120,14 +1248,16 @@ def main(argv: list[str] | None = None) -> int:
     fill(rows, embedded, anvil_results)
     console.print(rich_table(rows, anvil_results is not None))
     fixed, marginal, fit = creation_fit(rows)
-    console.print(f"programme creation: about {fixed:,.0f} + {marginal:,.0f} gas per programme per call, "
-                  f"so {fit} programmes fit in {PROPOSAL_GAS:,} gas (target: at least 80)")
+    console.print(
+        f"programme creation: about {fixed:,.0f} + {marginal:,.0f} gas per programme per call, "
+        f"so {fit} programmes fit in {PROPOSAL_GAS:,} gas (target: at least 80)"
+    )
 
     meta = {
-        "run_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "run_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "command": "bench/gas.py" + (" --no-anvil" if args.no_anvil else ""),
         "method": "receipt gas = 21000 + calldata + execution - min(refund, total/5), "
-                  "embedded py-evm with lock_changes() and access counters reset per call",
+        "embedded py-evm with lock_changes() and access counters reset per call",
         "evm_fork": "Prague",
         "versions": versions(),
         "anvil_cross_check": anvil_results is not None,
@@ -1140,12 +1270,15 @@ def main(argv: list[str] | None = None) -> int:
     md_path.write_text(
         "# Gas per transaction\n\n"
         f"`{meta['command']}`, {meta['run_at']}. Receipt gas; see docs/PERFORMANCE.md for the method.\n\n"
-        + markdown_table(rows, anvil_results is not None) + "\n"
+        + markdown_table(rows, anvil_results is not None)
+        + "\n"
     )
     write_section("Gas", gas_section(rows, meta, anvil_results is not None, sizes))
 
-    console.print(f"wrote {json_path.relative_to(REPO)}, {md_path.relative_to(REPO)}, "
-                  f"{PERFORMANCE_DOC.relative_to(REPO)} ({meta['seconds']} s)")
+    console.print(
+        f"wrote {json_path.relative_to(REPO)}, {md_path.relative_to(REPO)}, "
+        f"{PERFORMANCE_DOC.relative_to(REPO)} ({meta['seconds']} s)"
+    )
     return 0
 
 

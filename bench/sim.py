@@ -44,28 +44,29 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "src") not in sys.path:  # tpp is installed editable; this only helps bare checkouts
     sys.path.insert(0, str(REPO / "src"))
 
-from eth_utils import keccak, to_checksum_address  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: E402
-from rich.table import Table  # noqa: E402
+from eth_utils import keccak, to_checksum_address
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from perfdoc import PERFORMANCE_DOC, write_section  # noqa: E402 - bench/ is on sys.path as the script's folder
-from tpp.chain import Chain  # noqa: E402
-from tpp.chain.artifacts import VYPER_CONTRACTS  # noqa: E402
-from tpp.chain.artifacts import vyper_compiled as compiled  # noqa: E402
-from tpp.sim import metrics  # noqa: E402
-from tpp.sim.runner import run_scenario  # noqa: E402
-from tpp.sim.scenario import RunSpec, load_scenario  # noqa: E402
-from tpp.sim.sweep import RunOutput, run_tasks, tasks_for  # noqa: E402
+from perfdoc import PERFORMANCE_DOC, write_section
+from tpp.chain import Chain
+from tpp.chain.artifacts import VYPER_CONTRACTS
+from tpp.chain.artifacts import vyper_compiled as compiled
+from tpp.sim import metrics
+from tpp.sim.runner import run_scenario
+from tpp.sim.scenario import RunSpec, load_scenario
+from tpp.sim.sweep import RunOutput, run_tasks, tasks_for
 
 RESULTS_DIR = REPO / "bench" / "results"
 SCENARIOS = REPO / "bench" / "scenarios"
@@ -289,7 +290,13 @@ def _shown(path: Path) -> str:
     return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(resolved)
 
 
-def run_sim(path: Path, engine: str, days: int | None = None, on_step: Callable[[int, int], None] | None = None, on_chain: Callable[[Any], None] | None = None) -> SimRun:
+def run_sim(
+    path: Path,
+    engine: str,
+    days: int | None = None,
+    on_step: Callable[[int, int], None] | None = None,
+    on_chain: Callable[[Any], None] | None = None,
+) -> SimRun:
     """One whole simulator run, timed from loading the scenario to the metrics rows."""
     import psutil
 
@@ -451,7 +458,7 @@ def build_rows(result: dict) -> list[Row]:
     raw = result["raw"]
     base = raw["raw.pyevm.boa"]["median"]
     rows: list[Row] = []
-    for key, (label, engine, _) in RAW.items():
+    for key, (label, _engine, _) in RAW.items():
         rate = raw[key]["median"]
         rows.append(
             Row(
@@ -464,13 +471,32 @@ def build_rows(result: dict) -> list[Row]:
         )
     bare = raw["raw.revm.bare"]["median"]
     lean = raw["raw.revm.lean"]["median"]
-    rows.append(Row("overhead.revm", "revm: lean handle rate / bare engine rate", f"{lean / bare:.2f}", number=lean / bare,
-                    note="the share of bare-engine speed left after tpp's handle"))
+    rows.append(
+        Row(
+            "overhead.revm",
+            "revm: lean handle rate / bare engine rate",
+            f"{lean / bare:.2f}",
+            number=lean / bare,
+            note="the share of bare-engine speed left after tpp's handle",
+        )
+    )
     pbare = raw["raw.pyevm.bare"]["median"]
-    rows.append(Row("overhead.pyevm.boa", "py-evm: titanoboa handle rate / bare execute_code rate", f"{base / pbare:.2f}",
-                    number=base / pbare))
-    rows.append(Row("overhead.pyevm.lean", "py-evm: tpp lean handle rate / bare execute_code rate",
-                    f"{raw['raw.pyevm.lean']['median'] / pbare:.2f}", number=raw["raw.pyevm.lean"]["median"] / pbare))
+    rows.append(
+        Row(
+            "overhead.pyevm.boa",
+            "py-evm: titanoboa handle rate / bare execute_code rate",
+            f"{base / pbare:.2f}",
+            number=base / pbare,
+        )
+    )
+    rows.append(
+        Row(
+            "overhead.pyevm.lean",
+            "py-evm: tpp lean handle rate / bare execute_code rate",
+            f"{raw['raw.pyevm.lean']['median'] / pbare:.2f}",
+            number=raw["raw.pyevm.lean"]["median"] / pbare,
+        )
+    )
 
     sim = result["sim"]["revm"]
     ratio = sim["tx_per_second"] / base
@@ -485,12 +511,21 @@ def build_rows(result: dict) -> list[Row]:
             number=ratio,
         )
     )
-    rows.append(Row("sim.revm.vs_raw_revm", "simulator revm rate / raw revm transfer rate (lean handle)",
-                    f"{sim['tx_per_second'] / lean:.2f}", number=sim["tx_per_second"] / lean))
+    rows.append(
+        Row(
+            "sim.revm.vs_raw_revm",
+            "simulator revm rate / raw revm transfer rate (lean handle)",
+            f"{sim['tx_per_second'] / lean:.2f}",
+            number=sim["tx_per_second"] / lean,
+        )
+    )
     pyevm = result["sim"].get("pyevm")
     if pyevm is not None:
-        span = (f"first {pyevm['days']} of {pyevm['of_days']} days (prefix)" if pyevm["days"] < pyevm["of_days"]
-                else f"{pyevm['days']} days")
+        span = (
+            f"first {pyevm['days']} of {pyevm['of_days']} days (prefix)"
+            if pyevm["days"] < pyevm["of_days"]
+            else f"{pyevm['days']} days"
+        )
         rows.append(
             Row(
                 "sim.pyevm",
@@ -546,7 +581,8 @@ def build_rows(result: dict) -> list[Row]:
             "memory.peak",
             f"peak RSS, one 1,000-agent revm run ({span}), fresh process",
             f"{peak:,.0f} MB ({mem['rss_before_run_bytes'] / MB:,.0f} MB after imports"
-            + (f"; +{slope / 1000:.1f} kB per transaction" if slope is not None else "") + ")",
+            + (f"; +{slope / 1000:.1f} kB per transaction" if slope is not None else "")
+            + ")",
             f"< {PEAK_RSS_MB} MB",
             peak < PEAK_RSS_MB,
             number=peak,
@@ -600,7 +636,7 @@ def machine() -> dict:
         import psutil
 
         memory = round(psutil.virtual_memory().total / 2**30, 1)
-    except Exception:  # informational only
+    except (ImportError, OSError):  # informational only
         memory = None
     return {
         "cpus": os.cpu_count(),
@@ -684,16 +720,10 @@ def simulator_section(result: dict, rows: list[Row]) -> str:
                 f"{same['tx_per_second_steps_only'] / pyevm['tx_per_second_steps_only']:.0f}×)."
             )
         else:
-            pyevm_text += (
-                f" revm ran it at {sim['tx_per_second'] / pyevm['tx_per_second']:.0f}× that rate."
-            )
+            pyevm_text += f" revm ran it at {sim['tx_per_second'] / pyevm['tx_per_second']:.0f}× that rate."
     else:
         pyevm_text = "**Simulator on py-evm**: skipped in this run (`--skip-pyevm-sim`)."
 
-    raw_lines = "\n".join(
-        f"| {label} | {raw[key]['median']:,.0f} | {raw[key]['median'] / base:.2f}× |"
-        for key, (label, _, _) in RAW.items()
-    )
     lean, bare = raw["raw.revm.lean"]["median"], raw["raw.revm.bare"]["median"]
     pbare, plean = raw["raw.pyevm.bare"]["median"], raw["raw.pyevm.lean"]["median"]
     spreads = ", ".join(
@@ -720,9 +750,16 @@ def simulator_section(result: dict, rows: list[Row]) -> str:
             f"{last['revm_journal_len']:,} frames. pyrevm {v['pyrevm']} never finalises revm's "
             "journal: every call, including every view, adds a frame that is kept, with every state "
             "change's previous value and every log, for the life of the EVM. The headroom left "
-            + (f"is about {round(left, -4):,.0f} more transactions in one run (a longer horizon, more agents or "
-               "shorter steps), after which a run crosses 500 MB." if left > 0 else "is none.")
-            , width=96, subsequent_indent="  ", break_on_hyphens=False)
+            + (
+                f"is about {round(left, -4):,.0f} more transactions in one run (a longer horizon, more agents or "
+                "shorter steps), after which a run crosses 500 MB."
+                if left > 0
+                else "is none."
+            ),
+            width=96,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
 
     return f"""## Simulator
 
@@ -730,12 +767,12 @@ How fast `tpp sim` runs agents against the real contracts, next to the raw speed
 engines underneath. Produced by `bench/sim.py` (`.venv/bin/python bench/sim.py`; `--quick` for a
 smoke check, `--skip-pyevm-sim` to leave out the slow py-evm simulator run); raw figures in
 `bench/results/sim.json`, the table alone in `bench/results/sim.md`. Last run:
-{meta['run_at']}, {meta['seconds'] / 60:.0f} minutes, with pyrevm {v['pyrevm']}, titanoboa
-{v['titanoboa']}, py-evm {v['py-evm']}, Vyper {v['vyper']}.
+{meta["run_at"]}, {meta["seconds"] / 60:.0f} minutes, with pyrevm {v["pyrevm"]}, titanoboa
+{v["titanoboa"]}, py-evm {v["py-evm"]}, Vyper {v["vyper"]}.
 
-**Machine: {m['cpus']} cores** ({m['cpu_model']}, {m['memory_gib']} GiB), Python {m['python']}.
+**Machine: {m["cpus"]} cores** ({m["cpu_model"]}, {m["memory_gib"]} GiB), Python {m["python"]}.
 The machine is **shared**: other work ran on it during the benchmark (load average
-{meta['load_start'][0]} at the start, {meta['load_end'][0]} at the end, on {m['cpus']} cores), so
+{meta["load_start"][0]} at the start, {meta["load_end"][0]} at the end, on {m["cpus"]} cores), so
 absolute seconds move between runs by tens of percent. Everything is measured side by side in
 one run and the targets are ratios; read the ratios, not the seconds.
 
@@ -745,15 +782,15 @@ one run and the targets are ratios; read the ratios, not the seconds.
 
 ### Method
 
-- **Raw transfers.** The `testing/StakeToken` (snekmate's ERC-20) is deployed, {sizes['transfers_pyevm']:,}
-  (py-evm) or {sizes['transfers_revm']:,} (revm) tokens are minted, one warm-up transfer is sent,
+- **Raw transfers.** The `testing/StakeToken` (snekmate's ERC-20) is deployed, {sizes["transfers_pyevm"]:,}
+  (py-evm) or {sizes["transfers_revm"]:,} (revm) tokens are minted, one warm-up transfer is sent,
   then the timed transfers of 1 token each, every one to a new recipient (so each writes a fresh
   balance slot, like most agent transactions do). Five ways, each on a fresh chain:
   titanoboa's own handle on py-evm (`Chain.embedded()`: the **baseline** the targets are taken
   against), tpp's lean handle on py-evm (`Chain.pyevm()`) and on revm (`Chain.revm()`), and the
   bare engines with calldata precomputed before the clock starts: py-evm through titanoboa's
   `env.execute_code` (what `Chain.pyevm()` sends) and `pyrevm`'s `EVM.message_call`. Each is
-  measured {sizes['repeats']} time{'s' if sizes['repeats'] != 1 else ''}, interleaved, and the median taken.
+  measured {sizes["repeats"]} time{"s" if sizes["repeats"] != 1 else ""}, interleaved, and the median taken.
 - **Simulator.** `bench/scenarios/sim-1000.toml`: two LP staking programmes
   (`bench/scenarios/sim-programmes.toml`; 30-day decision cycles, `pool-main` 3 monthly epochs,
   `pool-second` 2 of 60 days, so emission stops on day 90 and day 120), 180 daily steps, keeper
@@ -763,15 +800,15 @@ one run and the targets are ratios; read the ratios, not the seconds.
   1,090 addresses. **Agent transactions per second** = the transactions sent during the steps
   (`trace.transactions`: stakes, claims, withdrawals, the keeper's `advance`, the delegates'
   votes) / the wall time of the whole run: loading the scenario, set-up (deploying the stack,
-  the creating vote, funding the agents: {sim['setup_transactions']:,} more transactions besides
+  the creating vote, funding the agents: {sim["setup_transactions"]:,} more transactions besides
   the deployments, not counted), the steps, and `metrics.run_rows` + `series_rows`. The revm figure is the median of
-  {result['sim']['revm_runs']} run{'s' if result['sim']['revm_runs'] != 1 else ''}{span_note}, after one warm-up run of one step (contracts compiled and
+  {result["sim"]["revm_runs"]} run{"s" if result["sim"]["revm_runs"] != 1 else ""}{span_note}, after one warm-up run of one step (contracts compiled and
   cached before anything is timed).
 - **Sweep.** `bench/scenarios/sim-sweep.toml`: the same programmes and agent mix at 500 agents,
-  `[sweep]` of 2 volatilities × 2 delegate stop levels × 4 seeds = {sw['all_runs']} runs
+  `[sweep]` of 2 volatilities × 2 delegate stop levels × 4 seeds = {sw["all_runs"]} runs
   (`tasks_for(scenario, sweep=True)`; {used}), each a few seconds on revm, run through
   `tpp.sim.sweep.run_tasks(tasks, workers=1)` and `workers=2` (worker processes forked from the loaded parent,
-  each loading the scenario and running it) in the order {', '.join(f'workers={w}' for w in sw['order'])},
+  each loading the scenario and running it) in the order {", ".join(f"workers={w}" for w in sw["order"])},
   so a change of load during the measurement hits both alike; the wall time of each call,
   start-up of the workers included, averaged per worker count. "A run" is the mean time one
   run took inside its worker: when it is longer with two workers than with one, the two
@@ -786,19 +823,19 @@ one run and the targets are ratios; read the ratios, not the seconds.
 
 ### Reading the numbers
 
-- **Simulator on revm ≥ {SIM_VS_RAW_PYEVM:g}× the raw py-evm transfer rate: {verdict('sim.revm')}.**
+- **Simulator on revm ≥ {SIM_VS_RAW_PYEVM:g}× the raw py-evm transfer rate: {verdict("sim.revm")}.**
   The target says the simulator, with everything it does around each transaction (agents'
   decisions, per-step reads of every programme, the metrics), must still beat by
   {SIM_VS_RAW_PYEVM:g}× what py-evm does with nothing around a plain transfer.
-  {sim['transactions']:,} agent transactions in {sim['seconds']:.1f} s is
-  **{sim['tx_per_second']:,.0f} tx/s, {sim['tx_per_second'] / base:.1f}×** the
+  {sim["transactions"]:,} agent transactions in {sim["seconds"]:.1f} s is
+  **{sim["tx_per_second"]:,.0f} tx/s, {sim["tx_per_second"] / base:.1f}×** the
   {base:,.0f} tx/s of the baseline. The simulator's transactions are heavier than a transfer
   (a claim that mints goes through the StakingRewards clone, its implementation, the
   EpochMinter, the Budget and the token) and every step also reads each programme's state, so
-  the simulator runs at {sim['tx_per_second'] / lean:.2f}× the raw revm transfer rate through
+  the simulator runs at {sim["tx_per_second"] / lean:.2f}× the raw revm transfer rate through
   the same lean handle. Loading and set-up (the stack, a governor vote, 1,090 funded addresses)
-  with the first step took {sim['setup_seconds']:.1f} s, the metrics {sim['metrics_seconds'] * 1000:.0f} ms.
-- {textwrap.fill(pyevm_text, width=96, subsequent_indent='  ', break_on_hyphens=False)}
+  with the first step took {sim["setup_seconds"]:.1f} s, the metrics {sim["metrics_seconds"] * 1000:.0f} ms.
+- {textwrap.fill(pyevm_text, width=96, subsequent_indent="  ", break_on_hyphens=False)}
 - **Framework overhead** (no target). A bare revm `message_call` of a transfer takes
   {1e6 / bare:.0f} µs; through tpp's lean handle it takes {1e6 / lean:.0f} µs, so the handle
   (encoding the arguments, decoding the result, counting the transaction) adds
@@ -807,24 +844,24 @@ one run and the targets are ratios; read the ratios, not the seconds.
   {1e6 / base:,.0f} µs ({1e6 / base - 1e6 / pbare:+,.0f} µs) and through tpp's lean handle
   {1e6 / plean:,.0f} µs ({1e6 / plean - 1e6 / pbare:+,.0f} µs): py-evm's interpreter is most of a
   transfer whatever the handle, so on py-evm the engine is what a simulation waits for. revm's
-  bare engine is {bare / pbare:.0f}× py-evm's. How far apart the {sizes['repeats']} samples of
+  bare engine is {bare / pbare:.0f}× py-evm's. How far apart the {sizes["repeats"]} samples of
   each row were (fastest / slowest): {spreads}; a difference between two rows smaller than that
   is noise from the machine, not the code.
-- **Sweep speed-up ≥ {SWEEP_SPEEDUP:g}× with 2 workers: {verdict('sweep.speedup')}.** The target
-  says independent runs use both cores: {sw['workers_1_seconds']:.1f} s with one worker,
-  {sw['workers_2_seconds']:.1f} s with two, **{speedup:.2f}×**; the rows of every sweep were
-  {'identical' if sw['identical'] else '**not identical**'}. Two is the most possible on 2
+- **Sweep speed-up ≥ {SWEEP_SPEEDUP:g}× with 2 workers: {verdict("sweep.speedup")}.** The target
+  says independent runs use both cores: {sw["workers_1_seconds"]:.1f} s with one worker,
+  {sw["workers_2_seconds"]:.1f} s with two, **{speedup:.2f}×**; the rows of every sweep were
+  {"identical" if sw["identical"] else "**not identical**"}. Two is the most possible on 2
   cores; what is lost is the workers' start-up (forking and the pool's bookkeeping, well
   under a second; they inherit tpp and the compiled contracts) and, on this shared machine, the other processes competing for the same
-  two cores: a run took {sw['mean_run_seconds']['1']:.1f} s in the single worker and
-  {sw['mean_run_seconds']['2']:.1f} s in each of the two (load average
-  {', '.join(f"{r['load_before'][0]}" for r in sw['rounds'])} at the start of each sweep). The
+  two cores: a run took {sw["mean_run_seconds"]["1"]:.1f} s in the single worker and
+  {sw["mean_run_seconds"]["2"]:.1f} s in each of the two (load average
+  {", ".join(f"{r['load_before'][0]}" for r in sw["rounds"])} at the start of each sweep). The
   figure depends on what else runs: while another process keeps one core busy, the two workers
   share the other and the speed-up falls towards 1× (a run of this benchmark on 2026-11-24, at load
   averages of 2 to 3, measured 0.89×, each run taking 7.0 s in a worker instead of 3.1 s).
-- **Peak memory < {PEAK_RSS_MB} MB: {verdict('memory.peak')}.** The target says a 1,000-agent,
+- **Peak memory < {PEAK_RSS_MB} MB: {verdict("memory.peak")}.** The target says a 1,000-agent,
   180-day run fits comfortably on a laptop or in many parallel workers: the fresh process
-  peaked at **{peak:,.0f} MB**, of which {mem['rss_before_run_bytes'] / MB:,.0f} MB was there after
+  peaked at **{peak:,.0f} MB**, of which {mem["rss_before_run_bytes"] / MB:,.0f} MB was there after
   the imports (Python, titanoboa, Vyper, py-evm and pyrevm), before the run started.
   {memory_text}
 """
@@ -846,10 +883,17 @@ def _progress(console: Console) -> Progress:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke check (writes sim-quick.*, not the docs)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller sizes, for a smoke check (writes sim-quick.*, not the docs)"
+    )
     parser.add_argument("--skip-pyevm-sim", action="store_true", help="leave out the simulator run on py-evm")
-    parser.add_argument("--pyevm-days", type=int, default=None, metavar="N",
-                        help=f"run the py-evm simulator over the first N days (default {FULL.pyevm_days}; 0: the whole horizon)")
+    parser.add_argument(
+        "--pyevm-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"run the py-evm simulator over the first N days (default {FULL.pyevm_days}; 0: the whole horizon)",
+    )
     parser.add_argument("--child-rss", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-days", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -869,7 +913,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[dim]{message}[/dim]")
 
     started = time.monotonic()
-    run_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    run_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     load_start = load()
     note(f"{'quick' if args.quick else 'full'} run; {os.cpu_count()} cores, load average {load_start}")
     warm()
@@ -883,8 +927,10 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for r in range(sizes.sim_repeats):
         runs.append(run_sim(SIM_SCENARIO, "revm", sizes.sim_days))
-        note(f"simulator on revm {r + 1}/{sizes.sim_repeats}: {runs[-1].transactions:,} tx in {runs[-1].seconds:.1f} s "
-             f"({runs[-1].rate:,.0f} tx/s)")
+        note(
+            f"simulator on revm {r + 1}/{sizes.sim_repeats}: {runs[-1].transactions:,} tx in {runs[-1].seconds:.1f} s "
+            f"({runs[-1].rate:,.0f} tx/s)"
+        )
     runs.sort(key=lambda run: run.rate)
     sim["revm"] = runs[len(runs) // 2].to_dict()
     sim["revm_all"] = [run.to_dict() for run in runs]
@@ -915,13 +961,15 @@ def main(argv: list[str] | None = None) -> int:
         with _progress(console) as bar:
             task = bar.add_task(f"sweep, workers={workers} (runs)", total=len(tasks))
             before = load()
-            seconds, outputs = measure_sweep(tasks, workers, lambda _: bar.advance(task))
+            seconds, outputs = measure_sweep(tasks, workers, lambda _, bar=bar, task=task: bar.advance(task))
         timings[workers].append(seconds)
         run_seconds[workers].append(statistics.mean(o.seconds for o in outputs))
         fingerprints.add(_fingerprint(outputs))
         loads.append({"workers": workers, "seconds": seconds, "load_before": before, "load_after": load()})
-        note(f"sweep of {len(tasks)} runs with workers={workers}: {seconds:.1f} s "
-             f"({sum(o.transactions for o in outputs):,} tx; a run took {run_seconds[workers][-1]:.1f} s on average)")
+        note(
+            f"sweep of {len(tasks)} runs with workers={workers}: {seconds:.1f} s "
+            f"({sum(o.transactions for o in outputs):,} tx; a run took {run_seconds[workers][-1]:.1f} s on average)"
+        )
     sweep = {
         "scenario": str(SWEEP_SCENARIO.relative_to(REPO)),
         "runs": len(tasks),
@@ -944,8 +992,10 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "meta": {
             "run_at": run_at,
-            "command": "bench/sim.py" + (" --quick" if args.quick else "") + (" --skip-pyevm-sim" if args.skip_pyevm_sim else "")
-                       + (f" --pyevm-days {args.pyevm_days}" if args.pyevm_days is not None else ""),
+            "command": "bench/sim.py"
+            + (" --quick" if args.quick else "")
+            + (" --skip-pyevm-sim" if args.skip_pyevm_sim else "")
+            + (f" --pyevm-days {args.pyevm_days}" if args.pyevm_days is not None else ""),
             "mode": "quick" if args.quick else "full",
             "machine": machine(),
             "shared_machine": True,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the OpenZeppelin governance stand-in (src/tpp/contracts/governance/*.sol) with the
-// npm `solc` (solcjs) into build/oz/artifacts.json, the file tpp.artifacts loads
+// npm `solc` (solcjs) into build/oz/artifacts.json, the file tpp.chain.artifacts loads
 // ({name: {abi, bytecode, deployedBytecode, source}}), plus build/oz/meta.json (compiler,
 // settings, hash) for provenance.
 //
@@ -9,7 +9,7 @@
 // holds that hash nothing is compiled. Exit codes: 0 written or up to date, 1 compile error or a
 // contract over the EIP-170 size limit, 2 toolchain missing.
 //
-// Environment: TPP_BUILD_DIR overrides <repo>/build (as in tpp.artifacts).
+// Environment: TPP_BUILD_DIR overrides <repo>/build (as in tpp.chain.artifacts).
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
@@ -62,7 +62,7 @@ const sources = {};
 for (const unit of ourFiles) sources[unit] = { content: readFileSync(path.join(repo, unit), "utf8") };
 
 // Every field is fed as bytes with its label and length, so no two inputs hash alike.
-// tpp/artifacts.py computes the same hash to skip starting node when nothing changed.
+// tpp/chain/artifacts.py computes the same hash to skip starting node when nothing changed.
 const hasher = createHash("sha256");
 const feed = (label, bytes) => hasher.update(Buffer.from(`${label}\0${bytes.length}\0`)).update(bytes);
 feed("solc", Buffer.from(solcPackageVersion));

@@ -1,15 +1,15 @@
 """Shared test set-up: fixtures are split by what they build (see tests/fixtures/)."""
 
+import os
+
+from hypothesis import settings
+
 pytest_plugins = [
     "tests.fixtures.accounts",
     "tests.fixtures.tokens",
     "tests.fixtures.budget",
     "tests.fixtures.programmes",
 ]
-
-import os
-
-from hypothesis import settings
 
 # CI runs the property tests derandomized, so a red run is reproducible from its log alone;
 # locally hypothesis explores new examples each run.

@@ -50,7 +50,9 @@ def test_portfolio_summary_in_human_units(monkeypatch, capsys):
 def test_broken_file_reports_every_problem_with_file_and_line(tmp_path, monkeypatch, capsys):
     shutil.copy(EXAMPLES / "globals.toml", tmp_path / "globals.toml")
     text = (EXAMPLES / "stream.toml").read_text()
-    text = text.replace('epoch_cap = "4.5m ZK"', 'epoch_cap = "4.5m ETH"').replace('iterate_bound = "50%"', 'iterate_bound = "150%"')
+    text = text.replace('epoch_cap = "4.5m ZK"', 'epoch_cap = "4.5m ETH"').replace(
+        'iterate_bound = "50%"', 'iterate_bound = "150%"'
+    )
     spec = tmp_path / "spec.toml"
     spec.write_text(text)
     code, out = run(["check", str(spec)], monkeypatch, capsys)
@@ -109,7 +111,9 @@ def test_subprocess_exit_codes_and_no_traceback(tmp_path):
     broken = subprocess.run([sys.executable, "-m", "tpp.cli", "check", str(spec)], capture_output=True, text=True, timeout=120)
     assert broken.returncode == 2, broken.stdout + broken.stderr
     assert ERROR_LINE.search(broken.stdout) and "Traceback" not in broken.stdout + broken.stderr
-    good = subprocess.run([sys.executable, "-m", "tpp.cli", "check", str(EXAMPLES / "portfolio.toml")], capture_output=True, text=True, timeout=120)
+    good = subprocess.run(
+        [sys.executable, "-m", "tpp.cli", "check", str(EXAMPLES / "portfolio.toml")], capture_output=True, text=True, timeout=120
+    )
     assert good.returncode == 0 and "valid" in good.stdout
 
 

@@ -73,10 +73,25 @@ def mutate(text: str, rng: random.Random) -> str | bytes:
             lines[a], lines[b] = lines[b], lines[a]
     elif choice == 8:  # tweak a number or unit inside a value
         i = rng.choice(keyed)
-        lines[i] = re.sub(r"\d+", lambda m: str(int(m.group()) * rng.choice([0, 2, 10, 1000, 10**30]) + rng.randint(0, 9)), lines[i], count=1)
+        lines[i] = re.sub(
+            r"\d+", lambda m: str(int(m.group()) * rng.choice([0, 2, 10, 1000, 10**30]) + rng.randint(0, 9)), lines[i], count=1
+        )
         lines[i] = lines[i].replace(rng.choice(["ZK", "d", "%", "0x", "-"]), rng.choice(["", "ETH", "mo", "bps", "0X", "/"]), 1)
     elif choice == 9:  # an unknown key or table
-        lines.insert(rng.randrange(len(lines) + 1), rng.choice(["bogus = 1", "[programme.x]", "[[programme]]", "[globals]", "globals = 3", "programme = 1", "[programme.a.dials.speed]"]))
+        lines.insert(
+            rng.randrange(len(lines) + 1),
+            rng.choice(
+                [
+                    "bogus = 1",
+                    "[programme.x]",
+                    "[[programme]]",
+                    "[globals]",
+                    "globals = 3",
+                    "programme = 1",
+                    "[programme.a.dials.speed]",
+                ]
+            ),
+        )
     else:  # several mutations in a row
         out: str | bytes = text
         for _ in range(rng.randint(2, 4)):

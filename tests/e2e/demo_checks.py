@@ -1,7 +1,7 @@
 """What the demo story must leave behind, on any backend."""
 
-from tpp.stories.programme_story import CYCLE, DIAL_DAY, DIAL_VALUE, HALT_DAYS, ITERATED_CAP, PROGRAMMES
 from tpp.base.vocab import State
+from tpp.stories.programme_story import CYCLE, DIAL_DAY, DIAL_VALUE, HALT_DAYS, ITERATED_CAP, PROGRAMMES
 from tpp.system.stack import DAY, WAD
 
 CAPS = {p.name: p.epoch_cap for p in PROGRAMMES}
@@ -9,7 +9,10 @@ CAPS = {p.name: p.epoch_cap for p in PROGRAMMES}
 
 def transitions(chain, programme):
     """(epoch, old, new, reason) of every Transition the programme emitted, from the events."""
-    return [(e["args"]["epoch"], State.label(e["args"]["old_state"]), State.label(e["args"]["new_state"]), e["args"]["reason"]) for e in programme]
+    return [
+        (e["args"]["epoch"], State.label(e["args"]["old_state"]), State.label(e["args"]["new_state"]), e["args"]["reason"])
+        for e in programme
+    ]
 
 
 def check_demo(result, exact: bool):

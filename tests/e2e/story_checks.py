@@ -1,7 +1,7 @@
 """What the foundation story must leave behind, checked on any backend."""
 
-from tpp.system.stack import DEFAULT_ADMIN_ROLE, TOKEN_MINTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, WAD
 from tpp.stories.foundation import ALLOCATION, CYCLE, EPOCHS, NETWORK_MARGIN, THRESHOLD, WINDOW
+from tpp.system.stack import DEFAULT_ADMIN_ROLE, TOKEN_MINTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, WAD
 
 
 def check_story(result, exact_times: bool):

@@ -19,8 +19,12 @@ def test_demo_story_on_embedded_chain(chain):
         if record["event"] == "Transition":
             reasons.setdefault(names[record["address"]], []).append(record["args"]["reason"])
     assert reasons["builders-stream"] == [
-        "programme created", "epoch started", "evaluation window opened", "decided: continue",
-        "evaluation window opened", "last epoch ended",
+        "programme created",
+        "epoch started",
+        "evaluation window opened",
+        "decided: continue",
+        "evaluation window opened",
+        "last epoch ended",
     ]
     assert reasons["eth-pool"][3] == "decided: iterate"
     assert reasons["usdc-pool"] == ["programme created", "epoch started", "evaluation window opened", "default: stop"]

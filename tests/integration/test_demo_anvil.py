@@ -7,8 +7,8 @@ import boa
 import pytest
 
 from tests.e2e.demo_checks import check_demo
-from tpp.chain.anvil import AnvilNode
 from tpp.chain import Chain
+from tpp.chain.anvil import AnvilNode
 from tpp.stories.programme_story import DemoConfig, run_programme_story
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]

@@ -4,8 +4,8 @@ import boa
 import pytest
 
 from tests.e2e.story_checks import check_story
-from tpp.chain.anvil import AnvilNode, rpc_call
 from tpp.chain import Chain
+from tpp.chain.anvil import AnvilNode, rpc_call
 from tpp.stories.foundation import run_foundation_story
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]

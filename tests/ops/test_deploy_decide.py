@@ -10,11 +10,19 @@ import io
 import pytest
 
 from tpp.base import units
+from tpp.base.vocab import THROTTLE, Outcome, State, dial_id
 from tpp.chain import Chain
-from tpp.workflow.deployments import Deployments, OpsError, record_stack
-from tpp.workflow.local import STEWARD_ACTOR, check_onchain, decide_locally, deploy_spec, globals_from_budget, move_dial, set_globals_locally
-from tpp.base.vocab import Outcome, State, THROTTLE, dial_id
 from tpp.specs.spec import load_spec
+from tpp.workflow.deployments import Deployments, OpsError, record_stack
+from tpp.workflow.local import (
+    STEWARD_ACTOR,
+    check_onchain,
+    decide_locally,
+    deploy_spec,
+    globals_from_budget,
+    move_dial,
+    set_globals_locally,
+)
 
 DAY = 86_400
 WAD = 10**18
@@ -149,7 +157,7 @@ def test_decide_sets_the_pending_outcome_after_a_vote_in_the_window(local):
     chain, _, deployments, spec, _, _ = local
     p = chain.at("Programme", deployments.programmes["builders"].address)
     # Outside the window the decision is refused before any vote, naming the rule.
-    with pytest.raises(OpsError, match="builders.*not in evaluation window"):
+    with pytest.raises(OpsError, match=r"builders.*not in evaluation window"):
         decide_locally(chain, deployments, "builders", "STOP")
     end = spec.programme("builders").first_end
     chain.warp_to(end - WINDOW + DAY)

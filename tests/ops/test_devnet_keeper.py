@@ -7,15 +7,15 @@ import threading
 import boa
 import pytest
 
-from tpp.workflow import keeper as keeper_module
-from tpp.chain.anvil import free_port, rpc_call
-from tpp.chain import Chain
-from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_status, devnet_up
-from tpp.workflow.deployments import Deployments, OpsError, ProgrammeRecord, load_deployments, record_programmes
-from tpp.workflow.keeper import advance_due, keeper, status
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE
+from tpp.chain import Chain
+from tpp.chain.anvil import free_port, rpc_call
 from tpp.model.programme import ProgrammeSpec
-from tpp.system.stack import TOKEN_MINTER_ROLE, BudgetParams, StackConfig
+from tpp.system.stack import TOKEN_MINTER_ROLE
+from tpp.workflow import keeper as keeper_module
+from tpp.workflow.deployments import Deployments, OpsError, ProgrammeRecord, load_deployments, record_programmes
+from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_status, devnet_up
+from tpp.workflow.keeper import advance_due, keeper, status
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 

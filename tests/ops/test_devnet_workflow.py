@@ -9,13 +9,13 @@ import boa
 import pytest
 
 from tests.ops.test_deploy_decide import WINDOW, write_local_spec
+from tpp.base.vocab import THROTTLE, Outcome, dial_id
 from tpp.chain.anvil import free_port
-from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
+from tpp.specs.spec import load_spec
 from tpp.workflow.deployments import OpsError, load_deployments
+from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
 from tpp.workflow.keeper import status
 from tpp.workflow.local import decide_locally, deploy_spec, move_dial, set_globals_locally
-from tpp.base.vocab import Outcome, THROTTLE, dial_id
-from tpp.specs.spec import load_spec
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 

@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from tpp.base import units

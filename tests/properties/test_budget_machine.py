@@ -13,6 +13,7 @@ own `boa.env.anchor()`, so each run starts from the module's fixtures on a clean
 """
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import boa
 import eth_abi
@@ -190,7 +191,7 @@ def _level_room(model, t):
 class BudgetMachine(RuleBasedStateMachine):
     """Set `actors` and `token` on the class before running (see the test at the bottom)."""
 
-    actors: dict = {}
+    actors: ClassVar[dict] = {}
     token = None
 
     # --- set-up ---------------------------------------------------------------------------
@@ -204,8 +205,18 @@ class BudgetMachine(RuleBasedStateMachine):
         a = self.actors
         self.t0 = now()
         self.budget = deploy(
-            "Budget", self.token.address, a["gap"], a["tpp"], a["guardian"],
-            threshold, allocation, share_bps, self.t0, 1_000, 100, 8,
+            "Budget",
+            self.token.address,
+            a["gap"],
+            a["tpp"],
+            a["guardian"],
+            threshold,
+            allocation,
+            share_bps,
+            self.t0,
+            1_000,
+            100,
+            8,
             sender=a["deployer"],
         )
         self.token.grantRole(MINTER_ROLE, self.budget.address, sender=a["admin"])
@@ -213,9 +224,13 @@ class BudgetMachine(RuleBasedStateMachine):
         self.budget.grantRole(self.budget.ADMITTER_ROLE(), a["factory"], sender=a["tpp"])
         self.initial_supply = self.token.totalSupply()
         self.model = BudgetModel(
-            threshold, allocation, share_bps,
-            admitters={a["tpp"], a["factory"]}, parameter_setters={a["gap"]},
-            guardians={a["guardian"]}, closers={a["gap"]},
+            threshold,
+            allocation,
+            share_bps,
+            admitters={a["tpp"], a["factory"]},
+            parameter_setters={a["gap"]},
+            guardians={a["guardian"]},
+            closers={a["gap"]},
         )
         self.programmes = []
 
@@ -267,7 +282,9 @@ class BudgetMachine(RuleBasedStateMachine):
             model.minters.add(child.address)
             child.grantRole(MINTER_ROLE, mechanism, sender=a["admin"])
             programme.child = child
-            programme.child_model = MinterModel(c_cap, c_start, c_end, c_linear, minters={mechanism}, pausers={a["admin"]}, closers={a["admin"]})
+            programme.child_model = MinterModel(
+                c_cap, c_start, c_end, c_linear, minters={mechanism}, pausers={a["admin"]}, closers={a["admin"]}
+            )
         else:
             contract.grantRole(MINTER_ROLE, mechanism, sender=a["admin"])
             model.minters.add(mechanism)
@@ -321,9 +338,13 @@ class BudgetMachine(RuleBasedStateMachine):
         (so it is admitted unless paused or closed): the schedule fills up and mints happen."""
         a, t = self.actors, now()
         edges = [x for x in self._edges() if x >= t]
-        start = data.draw(st.one_of(st.integers(0, 600).map(lambda d: t + d), *([st.sampled_from(edges)] if edges else [])), label="start")
+        start = data.draw(
+            st.one_of(st.integers(0, 600).map(lambda d: t + d), *([st.sampled_from(edges)] if edges else [])), label="start"
+        )
         later = [x for x in edges if x > start]
-        end = data.draw(st.one_of(st.integers(1, 3_000).map(lambda d: start + d), *([st.sampled_from(later)] if later else [])), label="end")
+        end = data.draw(
+            st.one_of(st.integers(1, 3_000).map(lambda d: start + d), *([st.sampled_from(later)] if later else [])), label="end"
+        )
         room = self.model.headroom(start, end, t)
         cap = data.draw(st.integers(1, room), label="cap") if room else 1
         minter = self._deploy_programme(data, cap, start, end, t)
@@ -485,7 +506,10 @@ class BudgetMachine(RuleBasedStateMachine):
         caller, reason = self._parameter_caller(by_gap)
         self._set("set_allocation", value, caller, reason, "allocation")
 
-    @rule(value=st.one_of(st.sampled_from([BPS, 5_000]), st.integers(1, BPS), st.sampled_from([0, BPS + 1])), by_gap=st.sampled_from([True, False]))
+    @rule(
+        value=st.one_of(st.sampled_from([BPS, 5_000]), st.integers(1, BPS), st.sampled_from([0, BPS + 1])),
+        by_gap=st.sampled_from([True, False]),
+    )
     def set_max_share(self, value, by_gap):
         caller, reason = self._parameter_caller(by_gap)
         if reason is None and value == 0:

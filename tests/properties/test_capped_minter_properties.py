@@ -152,8 +152,13 @@ def test_minters_follow_the_model(
         mintable = token.address if name == "parent" else contracts["parent"].address
         contracts[name] = deploy_minter(mintable, cap, t0 + offset, t0 + offset + duration, linear=linear)
         models[name] = MinterModel(
-            cap, t0 + offset, t0 + offset + duration, linear,
-            minters={mechanism}, pausers={admin, guardian}, closers={admin},
+            cap,
+            t0 + offset,
+            t0 + offset + duration,
+            linear,
+            minters={mechanism},
+            pausers={admin, guardian},
+            closers={admin},
         )
     parent, child = contracts["parent"], contracts["child"]
     grant_token_minter(parent.address)
@@ -177,7 +182,7 @@ def test_minters_follow_the_model(
             edges = [m.start for m in models.values()] + [m.end for m in models.values()]
             target = data.draw(
                 st.one_of(
-                    st.integers(0, 300).map(lambda d: t + d),
+                    st.integers(0, 300).map(lambda d, t=t: t + d),
                     st.tuples(st.sampled_from(edges), st.integers(-1, 1)).map(sum),
                 ),
                 label="warp to",
@@ -263,7 +268,9 @@ def test_cap_is_never_exceeded(cap, amounts, token, deploy_minter, grant_token_m
 
 @SETTINGS
 @given(offset=st.integers(1, 10_000), duration=durations, linear=st.booleans(), cap=caps)
-def test_window_is_inclusive_at_both_ends(offset, duration, linear, cap, token, deploy_minter, grant_token_minter, admin, mechanism, recipient):
+def test_window_is_inclusive_at_both_ends(
+    offset, duration, linear, cap, token, deploy_minter, grant_token_minter, admin, mechanism, recipient
+):
     start = now() + offset
     end = start + duration
     minter = deploy_minter(token.address, cap, start, end, linear=linear)
@@ -295,7 +302,9 @@ def test_window_is_inclusive_at_both_ends(offset, duration, linear, cap, token, 
         max_size=8,
     ),
 )
-def test_close_blocks_forever(linear, close_at, after, token, deploy_minter, grant_token_minter, admin, mechanism, stranger, recipient):
+def test_close_blocks_forever(
+    linear, close_at, after, token, deploy_minter, grant_token_minter, admin, mechanism, stranger, recipient
+):
     """Once closed, nothing (time, pause toggles, new minters, a second close) reopens it."""
     minter = deploy_minter(token.address, 10**6, now(), now() + 2_000, linear=linear)
     grant_token_minter(minter.address)
@@ -376,7 +385,9 @@ def test_pause_toggles(toggles, token, deploy_minter, grant_token_minter, admin,
     child_cap=st.integers(1, 10**6),
     amounts=st.lists(st.tuples(st.booleans(), st.integers(1, 400_000)), min_size=1, max_size=10),
 )
-def test_child_is_held_to_its_parents_cap(parent_cap, child_cap, amounts, token, deploy_minter, grant_token_minter, admin, mechanism, recipient):
+def test_child_is_held_to_its_parents_cap(
+    parent_cap, child_cap, amounts, token, deploy_minter, grant_token_minter, admin, mechanism, recipient
+):
     """Mints through the child count in the parent; whichever cap is tighter stops the child."""
     parent = deploy_minter(token.address, parent_cap, now(), now() + 1_000, linear=False)
     child = deploy_minter(parent.address, child_cap, now(), now() + 1_000, linear=False)

@@ -31,6 +31,7 @@ first).
 """
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import boa
 import pytest
@@ -87,8 +88,17 @@ class Views:
     @classmethod
     def of(cls, p):
         return cls(
-            p.state(), p.epoch(), p.epoch_start(), p.epoch_end(), p.minter(), p.pending_outcome(), p.halted(),
-            p.paused_at(), p.pending_cap(), p.epoch_cap(), tuple(p.next_transition()),
+            p.state(),
+            p.epoch(),
+            p.epoch_start(),
+            p.epoch_end(),
+            p.minter(),
+            p.pending_outcome(),
+            p.halted(),
+            p.paused_at(),
+            p.pending_cap(),
+            p.epoch_cap(),
+            tuple(p.next_transition()),
         )
 
 
@@ -171,7 +181,7 @@ def raw_slots(address, count=STORAGE_SLOTS):
 class ProgrammeMachine(RuleBasedStateMachine):
     """Built by `make_machine` with the module's fixtures in `fx`."""
 
-    fx: dict = {}
+    fx: ClassVar[dict] = {}
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -218,7 +228,11 @@ class ProgrammeMachine(RuleBasedStateMachine):
 
         def moving_parts():
             return (
-                storage_of(p), mech.minter(), mech.last_update(), mech.accrued(), mech.minted_current(),
+                storage_of(p),
+                mech.minter(),
+                mech.last_update(),
+                mech.accrued(),
+                mech.minted_current(),
                 self.budget.epoch_count(),
             )
 
@@ -761,8 +775,18 @@ def budget_params(budget_params):
 @pytest.fixture
 def fixtures(chain, create, make_spec, budget, token, lp_token, safe, tpp_executor, guardian, steward, stranger, deployer):
     return dict(
-        chain=chain, create=create, make_spec=make_spec, budget=budget, token=token, lp_token=lp_token, safe=safe,
-        executor=tpp_executor, guardian=guardian, steward=steward, stranger=stranger, deployer=deployer,
+        chain=chain,
+        create=create,
+        make_spec=make_spec,
+        budget=budget,
+        token=token,
+        lp_token=lp_token,
+        safe=safe,
+        executor=tpp_executor,
+        guardian=guardian,
+        steward=steward,
+        stranger=stranger,
+        deployer=deployer,
         keeper=boa.env.generate_address("keeper"),
     )
 
@@ -812,7 +836,9 @@ def test_kill_while_budget_paused_forfeits_and_logs(create, make_spec, safe, fir
     assert stream.forfeited() == accrued and token.balanceOf(safe) == 0
 
 
-def test_staker_can_claim_after_a_kill_during_a_halt(create, make_spec, lp_token, first_epoch, guardian, tpp_executor, deployer, token):
+def test_staker_can_claim_after_a_kill_during_a_halt(
+    create, make_spec, lp_token, first_epoch, guardian, tpp_executor, deployer, token
+):
     ((programme, staking),) = create(make_spec("staking", lp_token.address, window_length=WINDOW))
     alice = boa.env.generate_address("alice")
     lp_token.mint(alice, 10 * WAD, sender=deployer)

@@ -17,9 +17,12 @@ import typer
 from eth_utils import keccak
 from typer.testing import CliRunner
 
-from tpp.system.governance import run_proposal
 from tpp.base.vocab import Outcome
+from tpp.cli import app as tpp_app
 from tpp.model import kinds
+from tpp.specs.spec import load_spec
+from tpp.system.governance import run_proposal
+from tpp.system.stack import BudgetParams, StackConfig, deploy_stack
 from tpp.workflow.proposals import (
     ADMITTER_ADMIN_ROLE,
     TOKEN_MINTER_ROLE,
@@ -32,9 +35,6 @@ from tpp.workflow.proposals import (
     slate_payload,
     write_outputs,
 )
-from tpp.specs.spec import load_spec
-from tpp.cli import app as tpp_app
-from tpp.system.stack import BudgetParams, StackConfig, deploy_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTFOLIO = ROOT / "examples" / "portfolio.toml"
@@ -156,7 +156,12 @@ def test_outputs_decode_to_the_same_calls(tmp_path, spec, portfolio, stack):
     assert gov["targets"] == portfolio.targets
     assert [bytes.fromhex(c[2:]) for c in gov["calldatas"]] == portfolio.calldatas
     assert int(gov["proposal_id"]) == portfolio.proposal_id
-    assert proposal_id(gov["targets"], [int(v) for v in gov["values"]], [bytes.fromhex(c[2:]) for c in gov["calldatas"]], gov["description"]) == portfolio.proposal_id
+    assert (
+        proposal_id(
+            gov["targets"], [int(v) for v in gov["values"]], [bytes.fromhex(c[2:]) for c in gov["calldatas"]], gov["description"]
+        )
+        == portfolio.proposal_id
+    )
 
 
 def test_proposal_text_reads_the_calls_in_human_units(tmp_path, portfolio):
@@ -184,7 +189,8 @@ def test_slate_executes_and_sets_pending_outcomes(tmp_path, chain, stack, spec, 
     slate_file = tmp_path / "window.toml"
     slate_file.write_text(
         f'title = "TPP-2: first window"\nwindow_end = "2027-04-01"\nspec = "{PORTFOLIO}"\n'
-        "[programmes]\n" + "".join(f'{n} = "{a}"\n' for n, a in names.items())
+        "[programmes]\n"
+        + "".join(f'{n} = "{a}"\n' for n, a in names.items())
         + '[decision.builders-stream]\noutcome = "CONTINUE"\nreason = "milestones met"\n'
         + '[decision.eth-pool]\noutcome = "ITERATE"\nnew_cap = "16m ZK"\n'
     )
@@ -226,8 +232,21 @@ def _app() -> typer.Typer:
 
 def test_cli_writes_the_three_files(tmp_path):
     out = tmp_path / "out"
-    args = ["propose", str(PORTFOLIO), "--factory", "0x" + "ab" * 20, "--budget", "0x" + "cd" * 20,
-            "--token", "0x" + "ef" * 20, "--setup", "--chain-id", "324", "--out", str(out)]
+    args = [
+        "propose",
+        str(PORTFOLIO),
+        "--factory",
+        "0x" + "ab" * 20,
+        "--budget",
+        "0x" + "cd" * 20,
+        "--token",
+        "0x" + "ef" * 20,
+        "--setup",
+        "--chain-id",
+        "324",
+        "--out",
+        str(out),
+    ]
     result = CliRunner().invoke(_app(), args)
     assert result.exit_code == 0, result.output
     assert "proposal id" in result.output and "create_programmes" in result.output

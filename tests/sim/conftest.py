@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "scenarios"
 POOL = EXAMPLES / "tiny-pool.toml"  # three 14-day epochs from 2027-01-01, 200k ZK each
 DAY = 86_400
@@ -40,11 +39,19 @@ voting_power = "1_000_000 ZK"
 def write_scenario(tmp_path):
     """Write a scenario: the tiny pool, given agent tables, and a few settings."""
 
-    def write(agents: str, *, horizon: str = "50d", seed: int = 1, keeper: bool = True, attendance: str = "0%", extra: str = "", name: str = "scenario.toml") -> Path:
+    def write(
+        agents: str,
+        *,
+        horizon: str = "50d",
+        seed: int = 1,
+        keeper: bool = True,
+        attendance: str = "0%",
+        extra: str = "",
+        name: str = "scenario.toml",
+    ) -> Path:
         text = BASE.format(horizon=horizon, seed=seed, keeper=str(keeper).lower(), attendance=attendance) + extra + agents
         path = tmp_path / name
         path.write_text(text)
         return path
 
     return write
-

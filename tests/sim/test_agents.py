@@ -25,7 +25,9 @@ def _positions(result, population):
 
 
 def test_loyal_lp_joins_within_its_window_and_stays_after_emission_stops(write_scenario):
-    path = write_scenario('[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 3\ncapital = "1_000 LP"\njoin_within = "4d"\n', horizon="50d")
+    path = write_scenario(
+        '[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 3\ncapital = "1_000 LP"\njoin_within = "4d"\n', horizon="50d"
+    )
     result = run_scenario(load_scenario(path))
     trace = result.trace
     joins = sorted(a.join_at for a in result.agents)
@@ -37,7 +39,9 @@ def test_loyal_lp_joins_within_its_window_and_stays_after_emission_stops(write_s
 
 
 def test_mercenary_enters_above_its_hurdle_and_leaves_when_emission_stops(write_scenario):
-    agents = '[[agents]]\nname = "farmers"\nkind = "mercenary"\ncount = 2\ncapital = "5_000 LP"\nhurdle = "50%"\nclaim_every = "1d"\n'
+    agents = (
+        '[[agents]]\nname = "farmers"\nkind = "mercenary"\ncount = 2\ncapital = "5_000 LP"\nhurdle = "50%"\nclaim_every = "1d"\n'
+    )
     result = run_scenario(load_scenario(path := write_scenario(agents, horizon="50d")))
     trace = result.trace
     pool = [s.programmes["tiny-pool"] for s in trace.samples]
@@ -126,7 +130,14 @@ def test_a_delegate_out_of_decisions_this_month_does_not_vote(write_scenario):
 
 def test_rule_outcome_thresholds():
     rule = DelegateRule(continue_below=0.4, stop_above=1.5, iterate_by_bps=-2_000)
-    assert [rule_outcome(apr, rule) for apr in (0.0, 0.4, 0.41, 1.49, 1.5, math.inf)] == ["CONTINUE", "CONTINUE", "ITERATE", "ITERATE", "STOP", "STOP"]
+    assert [rule_outcome(apr, rule) for apr in (0.0, 0.4, 0.41, 1.49, 1.5, math.inf)] == [
+        "CONTINUE",
+        "CONTINUE",
+        "ITERATE",
+        "ITERATE",
+        "STOP",
+        "STOP",
+    ]
 
 
 def test_delegates_iterate_between_their_bounds(write_scenario):
@@ -173,7 +184,11 @@ def _short_window_scenario(tmp_path, window: str, step: str) -> object:
     from .conftest import POOL
 
     spec = tmp_path / "short-pool.toml"
-    spec.write_text(POOL.read_text().replace('window_length = "3d"', f'window_length = "{window}"').replace('evaluation_window = "3d"', f'evaluation_window = "{window}"'))
+    spec.write_text(
+        POOL.read_text()
+        .replace('window_length = "3d"', f'window_length = "{window}"')
+        .replace('evaluation_window = "3d"', f'evaluation_window = "{window}"')
+    )
     scenario = tmp_path / "short.toml"
     scenario.write_text(
         f'programmes = ["{spec.name}"]\nhorizon = "16d"\nstep = "{step}"\nseed = 1\n'

@@ -52,8 +52,17 @@ def make_trace(*, scale: float = 1.0, seed: int = 7, params: dict | None = None,
                 scheduled_total=SCHEDULED[i] * WAD,
                 threshold=THRESHOLD,
                 programmes={
-                    "farm": ProgrammeSample(FARM_STATE[i], FARM_MINTED[i] * WAD, FARM_STAKED[i] * WAD, FARM_STAKERS[i], FARM_EMITTING[i], FARM_MINTED[i] * WAD),
-                    "grants": ProgrammeSample(GRANTS_STATE[i], GRANTS_MINTED[i] * WAD, 0, 0, GRANTS_EMITTING[i], GRANTS_MINTED[i] * WAD),
+                    "farm": ProgrammeSample(
+                        FARM_STATE[i],
+                        FARM_MINTED[i] * WAD,
+                        FARM_STAKED[i] * WAD,
+                        FARM_STAKERS[i],
+                        FARM_EMITTING[i],
+                        FARM_MINTED[i] * WAD,
+                    ),
+                    "grants": ProgrammeSample(
+                        GRANTS_STATE[i], GRANTS_MINTED[i] * WAD, 0, 0, GRANTS_EMITTING[i], GRANTS_MINTED[i] * WAD
+                    ),
                 },
             )
         )
@@ -286,9 +295,7 @@ def test_undefined_metrics_are_nan():
             s,
             minted_total=0,
             scheduled_total=0,
-            programmes={
-                name: dataclasses.replace(p, minted=0, emitted=0, emitting=False) for name, p in s.programmes.items()
-            },
+            programmes={name: dataclasses.replace(p, minted=0, emitted=0, emitting=False) for name, p in s.programmes.items()},
         )
         for s in trace.samples[:6]  # ends on day 5, before stop + 30 days
     ]

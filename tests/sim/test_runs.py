@@ -71,7 +71,9 @@ def test_metrics_of_a_lone_loyal_lp_checked_by_hand(write_scenario):
 
 
 def test_retention_is_zero_when_everyone_was_a_mercenary(write_scenario):
-    path = write_scenario('[[agents]]\nname = "farmers"\nkind = "mercenary"\ncount = 3\ncapital = "1_000 LP"\nhurdle = "10%"\n', horizon="75d")
+    path = write_scenario(
+        '[[agents]]\nname = "farmers"\nkind = "mercenary"\ncount = 3\ncapital = "1_000 LP"\nhurdle = "10%"\n', horizon="75d"
+    )
     trace = run_scenario(load_scenario(path)).trace
     pool = next(r for r in metrics.run_rows(trace) if r["programme"] == "tiny-pool")
     assert pool["tvl_during"] > 0
@@ -104,6 +106,10 @@ def test_a_run_leaves_the_chain_that_was_active_before(write_scenario):
     import boa
 
     before = boa.env  # titanoboa's environment is the current one, and stays it
-    result = run_scenario(load_scenario(write_scenario('[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 1\ncapital = "1 LP"\n', horizon="2d")))
+    result = run_scenario(
+        load_scenario(
+            write_scenario('[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 1\ncapital = "1 LP"\n', horizon="2d")
+        )
+    )
     assert boa.env is before
     assert result.world.stack.budget.inflation_threshold() > 0  # the result's handles still answer

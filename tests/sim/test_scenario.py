@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tpp.base.units import parse_date
 from tpp.sim.scenario import (
     DelegateRule,
     Delegates,
@@ -21,7 +22,6 @@ from tpp.sim.scenario import (
     load_scenario,
 )
 from tpp.specs.spec import Problem, SpecError
-from tpp.base.units import parse_date
 
 ZK = 10**18
 LP = 10**18
@@ -45,7 +45,9 @@ load_limit = 2
 """
 
 
-def programme_spec(name: str, kind: str = "staking", cap: str = "200k ZK", start: str = "2027-01-01", end: str = "2027-01-15") -> str:
+def programme_spec(
+    name: str, kind: str = "staking", cap: str = "200k ZK", start: str = "2027-01-01", end: str = "2027-01-15"
+) -> str:
     target = f'stake_token = "{LP_TOKEN}"' if kind == "staking" else f'recipient = "{SAFE}"'
     return f"""\
 globals = "globals.toml"
@@ -301,7 +303,10 @@ capital = 1
 
 
 def test_default_claim_interval_is_whole_steps(folder):
-    text = edit(MINIMAL, "horizon", 'horizon = "42d"', 'horizon = "42d"\nstep = "3d"') + '\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 1\n'
+    text = (
+        edit(MINIMAL, "horizon", 'horizon = "42d"', 'horizon = "42d"\nstep = "3d"')
+        + '\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 1\n'
+    )
     s = load_scenario(write(folder, text))
     assert s.populations[0].claim_every == 6 * DAY
     assert s.keeper.interval == 3 * DAY
@@ -320,7 +325,14 @@ def test_every_field_as_written(folder):
 
 @pytest.mark.parametrize(
     ("written", "wei"),
-    [('"5_000"', 5_000 * LP), ("5000", 5_000 * LP), ('"5_000 LP"', 5_000 * LP), ('"5k LP"', 5_000 * LP), ("2.5", 5 * LP // 2), ('"12 wei"', 12)],
+    [
+        ('"5_000"', 5_000 * LP),
+        ("5000", 5_000 * LP),
+        ('"5_000 LP"', 5_000 * LP),
+        ('"5k LP"', 5_000 * LP),
+        ("2.5", 5 * LP // 2),
+        ('"12 wei"', 12),
+    ],
 )
 def test_capital_units(folder, written, wei):
     path = write(folder, edit(FULL, 'name = "whale"', 'capital = "50k LP"', f"capital = {written}"))
@@ -357,7 +369,13 @@ def test_pinned_price_path(folder):
 
 # (after, old line, new line, field, message fragment); the problem is on the new line.
 RULES = [
-    ("", 'name = "t"', 'name = "Bad Name"', "name", 'is not a scenario name: lower-case letters, digits, "-", "_" and "." (at most 64; it names out/sim/<name>/; try "bad-name")'),
+    (
+        "",
+        'name = "t"',
+        'name = "Bad Name"',
+        "name",
+        'is not a scenario name: lower-case letters, digits, "-", "_" and "." (at most 64; it names out/sim/<name>/; try "bad-name")',
+    ),
     ("", 'programmes = ["pool.toml"]', "programmes = []", "programmes", "should list at least one programme spec file"),
     ("", 'start = "2027-01-01"', 'start = "2027-01-02"', "start", "2027-01-02 is after programme pool starts (2027-01-01)"),
     ("", 'start = "2027-01-01"', 'start = "Jan 1"', "start", '"Jan 1" is not a date'),
@@ -373,10 +391,22 @@ RULES = [
     ("[market]", "price = 0.25", "price = 0", "market.price", "the price must be more than 0"),
     ("[market]", "price = 0.25", 'price = "cheap"', "market.price", '"cheap" is not a price'),
     ("[market]", 'volatility = "80%"', 'volatility = "-5%"', "market.volatility", '"-5%" is negative'),
-    ("[market]", 'volatility = "80%"', "volatility = 0.8", "market.volatility", 'a plain number, not a percentage: write "80%" (0.8 as a fraction) or "0.8%"'),
+    (
+        "[market]",
+        'volatility = "80%"',
+        "volatility = 0.8",
+        "market.volatility",
+        'a plain number, not a percentage: write "80%" (0.8 as a fraction) or "0.8%"',
+    ),
     ("[market]", 'drift = "0%"', 'drift = "a lot"', "market.drift", "is not a percentage"),
     ("[market]", "lp_value = 2.0", "lp_value = -1", "market.lp_value", "an LP token must be worth more than 0"),
-    ("[market]", "lp_value = 2.0", "lp_value = 2.0\npath = [0.25, 0.3]", "market.path", "has 2 prices; a run of 42 steps needs 43"),
+    (
+        "[market]",
+        "lp_value = 2.0",
+        "lp_value = 2.0\npath = [0.25, 0.3]",
+        "market.path",
+        "has 2 prices; a run of 42 steps needs 43",
+    ),
     ("[keeper]", "enabled = true", 'enabled = "yes"', "keeper.enabled", '"yes" is not true or false'),
     ("[keeper]", "enabled = true", 'enabled = "true"', "keeper.enabled", "is text; write true without quotes"),
     ("[keeper]", 'interval = "1d"', 'interval = "36h"', "keeper.interval", 'is not a multiple of the step "1d"'),
@@ -385,41 +415,173 @@ RULES = [
     ("[delegates]", 'attendance = "60%"', 'attendance = "101%"', "delegates.attendance", "101% is above 100%"),
     ("[delegates]", "decisions_per_month = 4", "decisions_per_month = -1", "delegates.decisions_per_month", "-1 is negative"),
     ("[delegates]", 'voting_power = "1_000_000"', 'voting_power = "0"', "delegates.voting_power", "must be more than 0 ZK"),
-    ("[delegates]", 'voting_power = "1_000_000"', 'voting_power = "5 ETH"', "delegates.voting_power", '"5 ETH" is in ETH, but voting power is counted in ZK'),
-    ("[delegates.rule]", 'stop_above = "150%"', 'stop_above = "40%"', "delegates.rule.stop_above", "40% must be above continue_below (40%)"),
+    (
+        "[delegates]",
+        'voting_power = "1_000_000"',
+        'voting_power = "5 ETH"',
+        "delegates.voting_power",
+        '"5 ETH" is in ETH, but voting power is counted in ZK',
+    ),
+    (
+        "[delegates.rule]",
+        'stop_above = "150%"',
+        'stop_above = "40%"',
+        "delegates.rule.stop_above",
+        "40% must be above continue_below (40%)",
+    ),
     ("[delegates.rule]", 'continue_below = "40%"', 'continue_below = "-1%"', "delegates.rule.continue_below", "negative"),
     ("[delegates.rule]", 'iterate_by = "-20%"', 'iterate_by = "0%"', "delegates.rule.iterate_by", "must change the cap"),
-    ("[delegates.rule]", 'iterate_by = "-20%"', 'iterate_by = "-100%"', "delegates.rule.iterate_by", "100% is not inside -100%..+100%"),
-    ("[delegates.rule]", 'iterate_by = "-20%"', 'iterate_by = "-0.005%"', "delegates.rule.iterate_by", "finer than a basis point"),
-    ('name = "loyal"', 'kind = "loyal_lp"', 'kind = "farmer"', "agents[0].kind", '"farmer" is not an agent kind (did you mean "mercenary"?)'),
+    (
+        "[delegates.rule]",
+        'iterate_by = "-20%"',
+        'iterate_by = "-100%"',
+        "delegates.rule.iterate_by",
+        "100% is not inside -100%..+100%",
+    ),
+    (
+        "[delegates.rule]",
+        'iterate_by = "-20%"',
+        'iterate_by = "-0.005%"',
+        "delegates.rule.iterate_by",
+        "finer than a basis point",
+    ),
+    (
+        'name = "loyal"',
+        'kind = "loyal_lp"',
+        'kind = "farmer"',
+        "agents[0].kind",
+        '"farmer" is not an agent kind (did you mean "mercenary"?)',
+    ),
     ('name = "loyal"', 'kind = "loyal_lp"', 'kind = "loyl_lp"', "agents[0].kind", 'did you mean "loyal_lp"?'),
     ('name = "loyal"', "count = 3", "count = 0", "agents[0].count", "a population has at least 1 agent"),
     ('name = "loyal"', 'capital = "5_000"', 'capital = "0"', "agents[0].capital", "must be more than 0 LP"),
-    ('name = "loyal"', 'capital = "5_000"', 'capital = "5_000 ZK"', "agents[0].capital", '"5_000 ZK" is in ZK, but capital is counted in LP'),
+    (
+        'name = "loyal"',
+        'capital = "5_000"',
+        'capital = "5_000 ZK"',
+        "agents[0].capital",
+        '"5_000 ZK" is in ZK, but capital is counted in LP',
+    ),
     ('name = "loyal"', 'capital = "5_000"', "capital = -5", "agents[0].capital", "is negative"),
     ('name = "loyal"', 'spread = "20%"', 'spread = "150%"', "agents[0].spread", "150% is above 100%"),
-    ('name = "loyal"', 'claim_every = "7d"', 'claim_every = "36h"', "agents[0].claim_every", 'is not a multiple of the step "1d" (try "1d")'),
-    ('name = "loyal"', 'programme = "pool"', 'programme = "pol"', "agents[0].programme", 'no programme "pol" in the specs (did you mean "pool"?)'),
+    (
+        'name = "loyal"',
+        'claim_every = "7d"',
+        'claim_every = "36h"',
+        "agents[0].claim_every",
+        'is not a multiple of the step "1d" (try "1d")',
+    ),
+    (
+        'name = "loyal"',
+        'programme = "pool"',
+        'programme = "pol"',
+        "agents[0].programme",
+        'no programme "pol" in the specs (did you mean "pool"?)',
+    ),
     ('name = "loyal"', 'join_within = "7d"', 'join_within = "43d"', "agents[0].join_within", "is longer than the horizon"),
-    ('name = "loyal"', 'join_within = "7d"', 'join_within = "7d"\nhurdle = "5%"', "agents[0].hurdle", "does not apply to loyal_lp agents (it is for mercenary and sybil agents)"),
+    (
+        'name = "loyal"',
+        'join_within = "7d"',
+        'join_within = "7d"\nhurdle = "5%"',
+        "agents[0].hurdle",
+        "does not apply to loyal_lp agents (it is for mercenary and sybil agents)",
+    ),
     ('name = "farmers"', 'exit_below = "20%"', 'exit_below = "31%"', "agents[1].exit_below", "31% is above the hurdle (30%)"),
-    ('name = "farmers"', 'exit_below = "20%"', 'exit_below = "20%"\naddresses = 3', "agents[1].addresses", "does not apply to mercenary agents (it is for sybil agents)"),
-    ('name = "farmers"', 'exit_below = "20%"', 'exit_below = "20%"\njoin_within = "1d"', "agents[1].join_within", "does not apply to mercenary agents (it is for loyal_lp agents)"),
+    (
+        'name = "farmers"',
+        'exit_below = "20%"',
+        'exit_below = "20%"\naddresses = 3',
+        "agents[1].addresses",
+        "does not apply to mercenary agents (it is for sybil agents)",
+    ),
+    (
+        'name = "farmers"',
+        'exit_below = "20%"',
+        'exit_below = "20%"\njoin_within = "1d"',
+        "agents[1].join_within",
+        "does not apply to mercenary agents (it is for loyal_lp agents)",
+    ),
     ('name = "ring"', "addresses = 4", "addresses = 1", "agents[2].addresses", "splits its capital over at least 2 addresses"),
-    ('name = "ring"', "addresses = 4", 'addresses = 4\narrive_before_end = "1d"', "agents[2].arrive_before_end", "does not apply to sybil agents (it is for whale agents)"),
-    ('name = "whale"', 'arrive_before_end = "3d"', 'arrive_before_end = "0d"', "agents[3].arrive_before_end", "must be longer than zero"),
-    ('name = "whale"', 'arrive_before_end = "3d"', 'arrive_before_end = "15d"', "agents[3].arrive_before_end", '"15d" is longer than the shortest epoch of pool (14d)'),
-    ('name = "whale"', 'arrive_before_end = "3d"', "addresses = 3", "agents[3].addresses", "does not apply to whale agents (it is for sybil agents)"),
-    ("addresses = 4", 'name = "whale"', 'name = "ring"', "agents[3].name", 'population "ring" is already the name of [[agents]] number 3'),
+    (
+        'name = "ring"',
+        "addresses = 4",
+        'addresses = 4\narrive_before_end = "1d"',
+        "agents[2].arrive_before_end",
+        "does not apply to sybil agents (it is for whale agents)",
+    ),
+    (
+        'name = "whale"',
+        'arrive_before_end = "3d"',
+        'arrive_before_end = "0d"',
+        "agents[3].arrive_before_end",
+        "must be longer than zero",
+    ),
+    (
+        'name = "whale"',
+        'arrive_before_end = "3d"',
+        'arrive_before_end = "15d"',
+        "agents[3].arrive_before_end",
+        '"15d" is longer than the shortest epoch of pool (14d)',
+    ),
+    (
+        'name = "whale"',
+        'arrive_before_end = "3d"',
+        "addresses = 3",
+        "agents[3].addresses",
+        "does not apply to whale agents (it is for sybil agents)",
+    ),
+    (
+        "addresses = 4",
+        'name = "whale"',
+        'name = "ring"',
+        "agents[3].name",
+        'population "ring" is already the name of [[agents]] number 3',
+    ),
     ("addresses = 4", 'name = "whale"', 'name = "big fish"', "agents[3].name", "is not a population name"),
     # Unknown keys, with the closest known one.
     ("", 'horizon = "42d"', 'horizon = "42d"\nhorizn = "1d"', "horizn", 'unknown key (did you mean "horizon"?)'),
-    ("[market]", 'volatility = "80%"', 'volatility = "80%"\nvolatilty = "1%"', "market.volatilty", 'unknown key (did you mean "volatility"?)'),
-    ("[keeper]", 'interval = "1d"', 'interval = "1d"\nintervals = "1d"', "keeper.intervals", 'unknown key (did you mean "interval"?)'),
-    ("[delegates]", "count = 10", "count = 10\nattendence = 1", "delegates.attendence", 'unknown key (did you mean "attendance"?)'),
-    ("[delegates.rule]", 'stop_above = "150%"', 'stop_above = "150%"\nstop_abov = 1', "delegates.rule.stop_abov", 'unknown key (did you mean "stop_above"?)'),
-    ('name = "farmers"', 'hurdle = "30%"', 'hurdle = "30%"\nhurdel = "1%"', "agents[1].hurdel", 'unknown key (did you mean "hurdle"?)'),
-    ('name = "farmers"', 'hurdle = "30%"', 'hurdle = "30%"\nzzz = 1', "agents[1].zzz", "unknown key (known keys: name, kind, count, capital"),
+    (
+        "[market]",
+        'volatility = "80%"',
+        'volatility = "80%"\nvolatilty = "1%"',
+        "market.volatilty",
+        'unknown key (did you mean "volatility"?)',
+    ),
+    (
+        "[keeper]",
+        'interval = "1d"',
+        'interval = "1d"\nintervals = "1d"',
+        "keeper.intervals",
+        'unknown key (did you mean "interval"?)',
+    ),
+    (
+        "[delegates]",
+        "count = 10",
+        "count = 10\nattendence = 1",
+        "delegates.attendence",
+        'unknown key (did you mean "attendance"?)',
+    ),
+    (
+        "[delegates.rule]",
+        'stop_above = "150%"',
+        'stop_above = "150%"\nstop_abov = 1',
+        "delegates.rule.stop_abov",
+        'unknown key (did you mean "stop_above"?)',
+    ),
+    (
+        'name = "farmers"',
+        'hurdle = "30%"',
+        'hurdle = "30%"\nhurdel = "1%"',
+        "agents[1].hurdel",
+        'unknown key (did you mean "hurdle"?)',
+    ),
+    (
+        'name = "farmers"',
+        'hurdle = "30%"',
+        'hurdle = "30%"\nzzz = 1',
+        "agents[1].zzz",
+        "unknown key (known keys: name, kind, count, capital",
+    ),
 ]
 
 
@@ -462,7 +624,10 @@ def test_path_rules(folder):
     text = edit(MINIMAL, "", 'horizon = "42d"', 'horizon = "2d"')
     path = write(folder, edit(text, "[market]", "price = 0.25", "price = 0.3\npath = [0.25, 0, 0.2]"))
     _, problems = check_scenario(path)
-    assert [(p.line, p.field) for p in problems] == [(line_of(path, "price ="), "market.price"), (line_of(path, "path ="), "market.path")]
+    assert [(p.line, p.field) for p in problems] == [
+        (line_of(path, "price ="), "market.price"),
+        (line_of(path, "path ="), "market.path"),
+    ]
     assert "0.3 differs from the path's first price 0.25" in problems[0].message
     assert "price number 2 is 0; prices must be more than 0" in problems[1].message
 
@@ -475,10 +640,13 @@ def test_agents_written_as_a_single_table(folder):
 
 
 def test_population_names_default_to_kind_and_must_differ(folder):
-    path = write(folder, MINIMAL + '\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 1\n\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 2\n')
+    path = write(
+        folder,
+        MINIMAL + '\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 1\n\n[[agents]]\nkind = "whale"\ncount = 1\ncapital = 2\n',
+    )
     err = only_error(path)
     assert (err.field, err.line) == ("agents[1]", line_of(path, "[[agents]]", "capital = 1"))
-    assert 'population "whale" is already the name of [[agents]] number 1; give each population a distinct `name`' == err.message
+    assert err.message == 'population "whale" is already the name of [[agents]] number 1; give each population a distinct `name`'
 
 
 def test_agents_need_a_staking_programme(folder):
@@ -494,7 +662,7 @@ def test_agents_cannot_farm_a_stream(folder):
     path = write(folder, edit(text, 'name = "loyal"', 'programme = "pool"', 'programme = "grants"'))
     err = only_error(path)
     assert (err.field, err.line) == ("agents[0].programme", line_of(path, 'programme = "grants"'))
-    assert '"grants" is a stream; LP agents stake in a staking programme (try "pool")' == err.message
+    assert err.message == '"grants" is a stream; LP agents stake in a staking programme (try "pool")'
 
 
 def test_the_run_must_reach_the_programmes(folder):
@@ -502,7 +670,7 @@ def test_the_run_must_reach_the_programmes(folder):
     path = write(folder, edit(text, "", 'horizon = "42d"', 'horizon = "31d"'))
     err = only_error(path)
     assert (err.field, err.line) == ("horizon", line_of(path, "horizon ="))
-    assert 'the run ends 2027-01-01, before the first programme starts (2027-01-01); try at least "32d"' == err.message
+    assert err.message == 'the run ends 2027-01-01, before the first programme starts (2027-01-01); try at least "32d"'
 
 
 def test_every_problem_at_once(folder):
@@ -513,7 +681,13 @@ def test_every_problem_at_once(folder):
     text = edit(text, 'name = "whale"', 'capital = "50k LP"', 'capital = "50k ZK"')
     path = write(folder, text)
     _, problems = check_scenario(path)
-    assert [p.field for p in problems] == ["seed", "market.price", "delegates.rule.iterate_by", "agents[2].addresses", "agents[3].capital"]
+    assert [p.field for p in problems] == [
+        "seed",
+        "market.price",
+        "delegates.rule.iterate_by",
+        "agents[2].addresses",
+        "agents[3].capital",
+    ]
     assert [p.line for p in problems] == sorted(p.line for p in problems)
     with pytest.raises(SpecError) as info:
         load_scenario(path)
@@ -547,7 +721,11 @@ def test_a_spec_reports_its_own_problems(folder):
 
 
 def test_specs_must_share_their_globals(folder):
-    (folder / "other.toml").write_text(programme_spec("other").replace('globals = "globals.toml"', "[globals]\n" + GLOBALS.replace("load_limit = 2", "load_limit = 3")))
+    (folder / "other.toml").write_text(
+        programme_spec("other").replace(
+            'globals = "globals.toml"', "[globals]\n" + GLOBALS.replace("load_limit = 2", "load_limit = 3")
+        )
+    )
     path = write(folder, edit(MINIMAL, "", '["pool.toml"]', '["pool.toml", "other.toml"]'))
     err = only_error(path)
     assert (err.field, err.line) == ("programmes[1]", 1)
@@ -566,7 +744,7 @@ def test_a_spec_listed_twice(folder):
     path = write(folder, edit(MINIMAL, "", '["pool.toml"]', '["pool.toml", "./pool.toml"]'))
     err = only_error(path)
     assert err.field == "programmes[1]"
-    assert '"./pool.toml" is listed twice (also as "pool.toml")' == err.message
+    assert err.message == '"./pool.toml" is listed twice (also as "pool.toml")'
 
 
 def test_specs_are_admitted_together(folder):
@@ -625,7 +803,9 @@ def test_sweep_is_a_cartesian_product_with_seeds_inner(folder):
     assert [r.seed for r in runs] == [1, 2, 3, 4] * 6
     sets = [tuple(r.overrides.items()) for r in runs[::4]]
     assert sets == [
-        (("market.volatility", vol), ("agents.farmers.hurdle", hurdle)) for vol in ("40%", "80%", "120%") for hurdle in ("10%", "30%")
+        (("market.volatility", vol), ("agents.farmers.hurdle", hurdle))
+        for vol in ("40%", "80%", "120%")
+        for hurdle in ("10%", "30%")
     ]
     assert len(set(sets)) == 6
     assert all(r.overrides == runs[r.set_id * 4].overrides for r in runs)
@@ -649,7 +829,10 @@ def test_sweep_of_seeds_only(folder):
 
 
 def test_sweep_with_dotted_keys(folder):
-    text = FULL + '\n[sweep]\n[sweep.parameters]\nagents.farmers.hurdle = ["40%", "50%"]\ndelegates.rule.stop_above = ["100%", "200%"]\n'
+    text = (
+        FULL
+        + '\n[sweep]\n[sweep.parameters]\nagents.farmers.hurdle = ["40%", "50%"]\ndelegates.rule.stop_above = ["100%", "200%"]\n'
+    )
     s = load_scenario(write(folder, text))
     assert list(s.sweep.parameters) == ["agents.farmers.hurdle", "delegates.rule.stop_above"]
     assert len(expand_sweep(s)) == 4
@@ -668,7 +851,10 @@ def test_sweep_runs_build_their_scenarios(folder):
 
 
 def test_an_invalid_value_is_reported_once_at_its_parameter(folder):
-    text = FULL + '\n[sweep]\nseeds = 2\n[sweep.parameters]\n"market.volatility" = ["40%", "-5%"]\n"market.drift" = ["0%", "5%", "10%"]\n'
+    text = (
+        FULL
+        + '\n[sweep]\nseeds = 2\n[sweep.parameters]\n"market.volatility" = ["40%", "-5%"]\n"market.drift" = ["0%", "5%", "10%"]\n'
+    )
     path = write(folder, text)
     err = only_error(path)
     assert (err.line, err.field) == (line_of(path, '"market.volatility"'), 'sweep.parameters."market.volatility"')
@@ -676,11 +862,17 @@ def test_an_invalid_value_is_reported_once_at_its_parameter(folder):
 
 
 def test_a_clash_between_parameters_names_both_values(folder):
-    text = FULL + '\n[sweep]\n[sweep.parameters]\n"delegates.rule.continue_below" = ["30%", "100%"]\n"delegates.rule.stop_above" = ["60%", "200%"]\n'
+    text = (
+        FULL
+        + '\n[sweep]\n[sweep.parameters]\n"delegates.rule.continue_below" = ["30%", "100%"]\n"delegates.rule.stop_above" = ["60%", "200%"]\n'
+    )
     path = write(folder, text)
     err = only_error(path)
     assert (err.line, err.field) == (line_of(path, '"delegates.rule.stop_above"'), 'sweep.parameters."delegates.rule.stop_above"')
-    assert err.message == '"60%" (with delegates.rule.continue_below = "100%"): 60% must be above continue_below (100%): between the two, delegates ITERATE'
+    assert (
+        err.message
+        == '"60%" (with delegates.rule.continue_below = "100%"): 60% must be above continue_below (100%): between the two, delegates ITERATE'
+    )
 
 
 def test_a_value_that_breaks_another_field(folder):
@@ -704,15 +896,31 @@ def test_sweeping_the_step(folder):
 
 
 SWEEP_PATHS = [
-    ('"market.volatilty" = ["1%"]', 'sweep.parameters."market.volatilty"', '"market.volatilty" is not a field a sweep can set (did you mean "market.volatility"?)'),
+    (
+        '"market.volatilty" = ["1%"]',
+        'sweep.parameters."market.volatilty"',
+        '"market.volatilty" is not a field a sweep can set (did you mean "market.volatility"?)',
+    ),
     ('programmes = [["a.toml"]]', "sweep.parameters.programmes", '"programmes" cannot be swept: the programme specs cannot vary'),
     ('name = ["a", "b"]', "sweep.parameters.name", '"name" cannot be swept'),
     ("seed = [1, 2]", "sweep.parameters.seed", "seeds come from `seeds = N` in [sweep]"),
     ('"market.path" = [1]', 'sweep.parameters."market.path"', "a sweep sets single values"),
-    ('"agents.farmer.hurdle" = ["1%"]', 'sweep.parameters."agents.farmer.hurdle"', 'no agent population "farmer" (did you mean "farmers"?)'),
-    ('"agents.whale.hurdle" = ["1%"]', 'sweep.parameters."agents.whale.hurdle"', '"hurdle" does not apply to whale agents (population "whale")'),
+    (
+        '"agents.farmer.hurdle" = ["1%"]',
+        'sweep.parameters."agents.farmer.hurdle"',
+        'no agent population "farmer" (did you mean "farmers"?)',
+    ),
+    (
+        '"agents.whale.hurdle" = ["1%"]',
+        'sweep.parameters."agents.whale.hurdle"',
+        '"hurdle" does not apply to whale agents (population "whale")',
+    ),
     ('"agents.whale.kind" = ["sybil"]', 'sweep.parameters."agents.whale.kind"', "a population's kind cannot vary"),
-    ('"agents.ring.adresses" = [2]', 'sweep.parameters."agents.ring.adresses"', 'a population has no field "adresses" (did you mean "agents.ring.addresses"?)'),
+    (
+        '"agents.ring.adresses" = [2]',
+        'sweep.parameters."agents.ring.adresses"',
+        'a population has no field "adresses" (did you mean "agents.ring.addresses"?)',
+    ),
     ('"market.drift" = []', 'sweep.parameters."market.drift"', "should be a non-empty list of values to try"),
     ('"market.drift" = "5%"', 'sweep.parameters."market.drift"', "should be a non-empty list of values to try"),
     ('"market.drift" = [["5%"]]', 'sweep.parameters."market.drift"', "each value is a single value"),

@@ -8,7 +8,7 @@ import pytest
 
 import tpp.sim.results as results
 from tests.sim.test_metrics import make_trace
-from tpp.sim.metrics import TOTAL, run_rows, series_rows
+from tpp.sim.metrics import run_rows, series_rows
 from tpp.sim.report import percentile, write_sim_report
 from tpp.sim.results import read_table, write_table
 
@@ -27,7 +27,7 @@ def test_percentile_interpolates_linearly_between_ranks():
     assert percentile([7.5], 5) == 7.5
     assert percentile([2, math.inf], 100) == math.inf
     assert math.isnan(percentile([], 50))
-    with pytest.raises(ValueError, match="0..100"):
+    with pytest.raises(ValueError, match=r"0\.\.100"):
         percentile([1], 101)
 
 
@@ -220,7 +220,9 @@ def test_report_escapes_every_text(tmp_path):
     for row in runs + series:
         if row["programme"] == "farm":
             row["programme"] = "farm & <i>co</i>"
-    path = write_sim_report(tmp_path / "r.html", scenario="<script>alert('x')</script>", runs=runs, series=series, parameters=["name"])
+    path = write_sim_report(
+        tmp_path / "r.html", scenario="<script>alert('x')</script>", runs=runs, series=series, parameters=["name"]
+    )
     page = path.read_text()
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page

@@ -17,7 +17,9 @@ AGENTS = (
     '[[agents]]\nname = "loyal"\nkind = "loyal_lp"\ncount = 2\ncapital = "2_000 LP"\njoin_within = "3d"\n'
     '[[agents]]\nname = "farmers"\nkind = "mercenary"\ncount = 2\ncapital = "4_000 LP"\nhurdle = "200%"\n'
 )
-SWEEP = '\n[sweep]\nseeds = 2\n[sweep.parameters]\n"market.volatility" = ["20%", "90%"]\n"agents.farmers.hurdle" = ["100%", "400%"]\n'
+SWEEP = (
+    '\n[sweep]\nseeds = 2\n[sweep.parameters]\n"market.volatility" = ["20%", "90%"]\n"agents.farmers.hurdle" = ["100%", "400%"]\n'
+)
 
 
 def _key(outputs):

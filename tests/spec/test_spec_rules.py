@@ -3,13 +3,12 @@ conversion of a valid spec to what the factory takes."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tpp.specs.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
 from tpp.base.units import parse_date
+from tpp.specs.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
 
 ZK = 10**18
 DAY = 86_400
@@ -82,19 +81,46 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         programme("grants", steward=f'"{STEWARD}"')
         + '[programme.grants.dials.throttle_bps]\ninitial = "100%"\nlower = "50%"\nupper = "100%"\nstep = "10%"\ncooldown = "7d"\n'
         + '[programme.grants.pause]\noracle = "0x7000000000000000000000000000000000000007"\ncomparator = ">="\nthreshold = "1500.5"\ndecimals = 8\nmax_pause = "60d"\n',
-        programme("pool", kind='"staking"', recipient=None, stake_token=f'"{LP}"', first_end=None, max_epochs="3", default_outcome='"continue"'),
+        programme(
+            "pool",
+            kind='"staking"',
+            recipient=None,
+            stake_token=f'"{LP}"',
+            first_end=None,
+            max_epochs="3",
+            default_outcome='"continue"',
+        ),
     )
     spec = load_spec(path, now=NOW)
     assert [p.name for p in spec.programmes] == ["grants", "pool"]
     assert spec.globals == GlobalParams(1000 * ZK, 10**9 * ZK, 5_000, JAN1, 30 * DAY, 7 * DAY, 2, "ZK", 18)
     grants, pool = spec.to_chain()
     assert (grants.kind, grants.target, grants.epoch_cap) == ("stream", SAFE, 10**6 * ZK)
-    assert (grants.first_start, grants.first_end, grants.epoch_duration, grants.window_length) == (JAN1, JAN1 + 30 * DAY, 30 * DAY, 7 * DAY)
+    assert (grants.first_start, grants.first_end, grants.epoch_duration, grants.window_length) == (
+        JAN1,
+        JAN1 + 30 * DAY,
+        30 * DAY,
+        7 * DAY,
+    )
     assert (grants.default_outcome, grants.max_epochs, grants.iterate_cap_bps) == ("STOP", 1, 2_000)
-    assert (grants.steward, grants.guardian, grants.comparator, grants.threshold, grants.max_pause) == (STEWARD, GUARDIAN, ">=", 150_050_000_000, 60 * DAY)
-    assert [(d.name, d.initial, d.lower, d.upper, d.step, d.cooldown) for d in grants.dials] == [("throttle_bps", 10_000, 5_000, 10_000, 1_000, 7 * DAY)]
+    assert (grants.steward, grants.guardian, grants.comparator, grants.threshold, grants.max_pause) == (
+        STEWARD,
+        GUARDIAN,
+        ">=",
+        150_050_000_000,
+        60 * DAY,
+    )
+    assert [(d.name, d.initial, d.lower, d.upper, d.step, d.cooldown) for d in grants.dials] == [
+        ("throttle_bps", 10_000, 5_000, 10_000, 1_000, 7 * DAY)
+    ]
     # first_end left out: the first boundary a whole epoch after the start.
-    assert (pool.kind, pool.target, pool.first_end, pool.default_outcome, pool.max_epochs) == ("staking", LP, JAN1 + 30 * DAY, "CONTINUE", 3)
+    assert (pool.kind, pool.target, pool.first_end, pool.default_outcome, pool.max_epochs) == (
+        "staking",
+        LP,
+        JAN1 + 30 * DAY,
+        "CONTINUE",
+        3,
+    )
     assert len(grants.as_tuple()) == 18  # the factory's struct
 
 
@@ -119,7 +145,11 @@ def test_load_spec_raises_with_every_problem(tmp_path):
         load_spec(path, now=NOW)
     fields = [p.field for p in info.value.problems]
     assert fields == ["programme.a.epoch_cap", "programme.a.max_epochs", "programme.a.guardian"]
-    assert [p.line for p in info.value.problems] == [line_of(path, "epoch_cap"), line_of(path, "max_epochs"), line_of(path, "guardian")]
+    assert [p.line for p in info.value.problems] == [
+        line_of(path, "epoch_cap"),
+        line_of(path, "max_epochs"),
+        line_of(path, "guardian"),
+    ]
 
 
 def test_field_errors_do_not_hide_the_rules_between_fields(tmp_path):
@@ -257,7 +287,9 @@ def test_missing_key_points_at_the_table(tmp_path):
 
 
 def test_pause_oracle_needs_a_comparator(tmp_path):
-    path = write(tmp_path, programme("a") + '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\nthreshold = "1"\n')
+    path = write(
+        tmp_path, programme("a") + '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\nthreshold = "1"\n'
+    )
     error = only_error(path)
     assert error.field == "programme.a.pause.oracle" and "needs `comparator`" in error.message
 
@@ -327,14 +359,24 @@ def test_rate_rule_sees_earlier_programmes_of_the_same_spec(tmp_path):
 
 
 def test_delegate_load_per_window(tmp_path):
-    path = write(tmp_path, programme("a"), programme("b"), programme("c"), programme("d", first_end='"2027-03-02"', epoch_duration='"60d"'))
+    path = write(
+        tmp_path, programme("a"), programme("b"), programme("c"), programme("d", first_end='"2027-03-02"', epoch_duration='"60d"')
+    )
     error = only_error(path)
     assert (error.line, error.field) == (line_of(path, "first_end", after="[programme.c]"), "programme.c.first_end")
-    assert "the evaluation window 2027-01-24 → 2027-01-31 would ask delegates for 3 decisions, above the load limit 2: a, b, c" in error.message
+    assert (
+        "the evaluation window 2027-01-24 → 2027-01-31 would ask delegates for 3 decisions, above the load limit 2: a, b, c"
+        in error.message
+    )
 
 
 def test_delegate_load_counts_later_epochs(tmp_path):
-    path = write(tmp_path, programme("a", max_epochs="2"), programme("b", first_end='"2027-03-02"', epoch_duration='"60d"'), programme("c", first_end='"2027-03-02"', epoch_duration='"60d"'))
+    path = write(
+        tmp_path,
+        programme("a", max_epochs="2"),
+        programme("b", first_end='"2027-03-02"', epoch_duration='"60d"'),
+        programme("c", first_end='"2027-03-02"', epoch_duration='"60d"'),
+    )
     error = only_error(path)
     assert error.field == "programme.c.first_end"
     assert "for 3 decisions, above the load limit 2: a (epoch 2), b, c" in error.message

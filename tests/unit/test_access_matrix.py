@@ -6,8 +6,8 @@ revert with the access-control reason) and once per holder (positive control: it
 A new privileged function is one more line in MATRIX.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import boa
 import eth_abi
@@ -120,10 +120,22 @@ MATRIX = [
         ("tpp_executor",),
         lambda c, s, a: c.admit(_fresh_programme(), WAD, now() + 10, now() + 10 + DAY, sender=s),
     ),
-    Entry("budget", "set_inflation_threshold", PARAMETER_ROLE, ("gap_executor",), lambda c, s, a: c.set_inflation_threshold(7 * WAD, sender=s)),
+    Entry(
+        "budget",
+        "set_inflation_threshold",
+        PARAMETER_ROLE,
+        ("gap_executor",),
+        lambda c, s, a: c.set_inflation_threshold(7 * WAD, sender=s),
+    ),
     Entry("budget", "set_allocation", PARAMETER_ROLE, ("gap_executor",), lambda c, s, a: c.set_allocation(7 * WAD, sender=s)),
     Entry("budget", "set_max_share", PARAMETER_ROLE, ("gap_executor",), lambda c, s, a: c.set_max_share(7, sender=s)),
-    Entry("budget", "set_decision_cycle", PARAMETER_ROLE, ("gap_executor",), lambda c, s, a: c.set_decision_cycle(now(), 30 * DAY, 7 * DAY, sender=s)),
+    Entry(
+        "budget",
+        "set_decision_cycle",
+        PARAMETER_ROLE,
+        ("gap_executor",),
+        lambda c, s, a: c.set_decision_cycle(now(), 30 * DAY, 7 * DAY, sender=s),
+    ),
     Entry("budget", "set_load_limit", PARAMETER_ROLE, ("gap_executor",), lambda c, s, a: c.set_load_limit(3, sender=s)),
     Entry("budget", "pause", GUARDIAN_ROLE, ("guardian",), lambda c, s, a: c.pause(sender=s)),
     Entry("budget", "unpause", GUARDIAN_ROLE, ("guardian",), lambda c, s, a: c.unpause(sender=s), _pause_first("guardian")),
@@ -144,16 +156,9 @@ MATRIX = [
 ]
 
 DENIED = [
-    pytest.param(entry, actor, id=f"{entry.id}-by-{actor}")
-    for entry in MATRIX
-    for actor in ACTORS
-    if actor not in entry.holders
+    pytest.param(entry, actor, id=f"{entry.id}-by-{actor}") for entry in MATRIX for actor in ACTORS if actor not in entry.holders
 ]
-ALLOWED = [
-    pytest.param(entry, actor, id=f"{entry.id}-by-{actor}")
-    for entry in MATRIX
-    for actor in entry.holders
-]
+ALLOWED = [pytest.param(entry, actor, id=f"{entry.id}-by-{actor}") for entry in MATRIX for actor in entry.holders]
 
 
 # --- fixtures ---------------------------------------------------------------------------
@@ -170,9 +175,7 @@ def actors(request, recipient):
 def matrix_minter(token, grant_token_minter, admin, mechanism, deployer):
     """A non-linear minter whose window is open now, deployed by `deployer` as a factory
     would (so the deployer keeps no role), with `mechanism` holding MINTER_ROLE."""
-    minter = vyper_deployer("CappedMinter").deploy(
-        token.address, admin, 1_000 * WAD, now(), now() + DAY, False, sender=deployer
-    )
+    minter = vyper_deployer("CappedMinter").deploy(token.address, admin, 1_000 * WAD, now(), now() + DAY, False, sender=deployer)
     grant_token_minter(minter.address)
     minter.grantRole(MINTER_ROLE, mechanism, sender=admin)
     return minter

@@ -7,7 +7,7 @@ import boa
 import pytest
 
 from tests.fixtures.budget import DAY, now
-from tpp.base.vocab import Outcome, THROTTLE, dial_id
+from tpp.base.vocab import THROTTLE, Outcome, dial_id
 
 ACTORS = ("tpp_executor", "gap_executor", "guardian", "steward", "safe", "admin", "deployer", "stranger", "other_programme")
 ROLE_MISSING = "access_control: account is missing role"
@@ -15,7 +15,21 @@ MINTER_ROLE = boa.eval('keccak256("MINTER_ROLE")')
 
 
 @pytest.fixture(scope="module")
-def world(create, make_spec, safe, lp_token, first_epoch, tpp_executor, gap_executor, guardian, steward, admin, deployer, stranger, chain):
+def world(
+    create,
+    make_spec,
+    safe,
+    lp_token,
+    first_epoch,
+    tpp_executor,
+    gap_executor,
+    guardian,
+    steward,
+    admin,
+    deployer,
+    stranger,
+    chain,
+):
     (stream_p, stream), (staking_p, staking), (other_p, _) = create(
         make_spec("stream", safe), make_spec("staking", lp_token.address), make_spec("stream", safe)
     )
@@ -53,46 +67,110 @@ def _running(w):
 # Each row: (name, holder actor or contract key, revert reason for others, set-up, call).
 # The holder may be a contract ("stream_p", "stream", ...): it is impersonated as a sender.
 MATRIX = [
-    ("Programme.decide", "tpp_executor", "programme: caller is not the executor", _to_window,
-     lambda w, s: w["stream_p"].decide(Outcome["STOP"], 0, sender=s)),
-    ("Programme.kill", "tpp_executor", "programme: caller is not the executor", _running,
-     lambda w, s: w["stream_p"].kill(sender=s)),
-    ("Programme.resume", "tpp_executor", "programme: caller is not the executor", None,
-     lambda w, s: w["stream_p"].resume(sender=s)),
-    ("Programme.halt", "guardian", "programme: caller is not the guardian", _running,
-     lambda w, s: w["stream_p"].halt(sender=s)),
-    ("Programme.unhalt", "guardian", "programme: caller is not the guardian", None,
-     lambda w, s: w["stream_p"].unhalt(sender=s)),
-    ("Programme.move_dial", "steward", "programme: caller is not the steward", _running,
-     lambda w, s: w["stream_p"].move_dial(dial_id(THROTTLE), 9_000, "access test", sender=s)),
-    ("EpochMinter.mint", "stream", ROLE_MISSING, _running,
-     lambda w, s: w["minter"].mint(w["actors"]["safe"], 1, sender=s)),
-    ("EpochMinter.pause", "stream_p", ROLE_MISSING, None,
-     lambda w, s: w["minter"].pause(sender=s)),
-    ("EpochMinter.close", "stream_p", ROLE_MISSING, None,
-     lambda w, s: w["minter"].close(sender=s)),
-    ("EpochMinter.setMetadataURI", "stream_p", ROLE_MISSING, None,
-     lambda w, s: w["minter"].setMetadataURI("ipfs://x", sender=s)),
-    ("EpochMinter.grantRole(MINTER_ROLE)", "stream_p", ROLE_MISSING, None,
-     lambda w, s: w["minter"].grantRole(MINTER_ROLE, w["actors"]["stranger"], sender=s)),
-    ("EpochMinter.revokeRole(MINTER_ROLE)", "stream_p", ROLE_MISSING, None,
-     lambda w, s: w["minter"].revokeRole(MINTER_ROLE, w["stream"].address, sender=s)),
-    ("LinearStream.start_epoch", "stream_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["stream"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s)),
-    ("LinearStream.set_halted", "stream_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["stream"].set_halted(True, sender=s)),
-    ("LinearStream.set_dial", "stream_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["stream"].set_dial(dial_id(THROTTLE), 9_000, sender=s)),
-    ("LinearStream.settle", "stream_p", "mechanism: caller is not the programme", _running,
-     lambda w, s: w["stream"].settle(sender=s)),
-    ("StakingRewards.settle", "staking_p", "mechanism: caller is not the programme", _running,
-     lambda w, s: w["staking"].settle(sender=s)),
-    ("StakingRewards.start_epoch", "staking_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["staking"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s)),
-    ("StakingRewards.set_halted", "staking_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["staking"].set_halted(True, sender=s)),
-    ("StakingRewards.set_dial", "staking_p", "mechanism: caller is not the programme", None,
-     lambda w, s: w["staking"].set_dial(dial_id(THROTTLE), 9_000, sender=s)),
+    (
+        "Programme.decide",
+        "tpp_executor",
+        "programme: caller is not the executor",
+        _to_window,
+        lambda w, s: w["stream_p"].decide(Outcome["STOP"], 0, sender=s),
+    ),
+    (
+        "Programme.kill",
+        "tpp_executor",
+        "programme: caller is not the executor",
+        _running,
+        lambda w, s: w["stream_p"].kill(sender=s),
+    ),
+    (
+        "Programme.resume",
+        "tpp_executor",
+        "programme: caller is not the executor",
+        None,
+        lambda w, s: w["stream_p"].resume(sender=s),
+    ),
+    ("Programme.halt", "guardian", "programme: caller is not the guardian", _running, lambda w, s: w["stream_p"].halt(sender=s)),
+    ("Programme.unhalt", "guardian", "programme: caller is not the guardian", None, lambda w, s: w["stream_p"].unhalt(sender=s)),
+    (
+        "Programme.move_dial",
+        "steward",
+        "programme: caller is not the steward",
+        _running,
+        lambda w, s: w["stream_p"].move_dial(dial_id(THROTTLE), 9_000, "access test", sender=s),
+    ),
+    ("EpochMinter.mint", "stream", ROLE_MISSING, _running, lambda w, s: w["minter"].mint(w["actors"]["safe"], 1, sender=s)),
+    ("EpochMinter.pause", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].pause(sender=s)),
+    ("EpochMinter.close", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].close(sender=s)),
+    ("EpochMinter.setMetadataURI", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].setMetadataURI("ipfs://x", sender=s)),
+    (
+        "EpochMinter.grantRole(MINTER_ROLE)",
+        "stream_p",
+        ROLE_MISSING,
+        None,
+        lambda w, s: w["minter"].grantRole(MINTER_ROLE, w["actors"]["stranger"], sender=s),
+    ),
+    (
+        "EpochMinter.revokeRole(MINTER_ROLE)",
+        "stream_p",
+        ROLE_MISSING,
+        None,
+        lambda w, s: w["minter"].revokeRole(MINTER_ROLE, w["stream"].address, sender=s),
+    ),
+    (
+        "LinearStream.start_epoch",
+        "stream_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["stream"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s),
+    ),
+    (
+        "LinearStream.set_halted",
+        "stream_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["stream"].set_halted(True, sender=s),
+    ),
+    (
+        "LinearStream.set_dial",
+        "stream_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["stream"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
+    ),
+    (
+        "LinearStream.settle",
+        "stream_p",
+        "mechanism: caller is not the programme",
+        _running,
+        lambda w, s: w["stream"].settle(sender=s),
+    ),
+    (
+        "StakingRewards.settle",
+        "staking_p",
+        "mechanism: caller is not the programme",
+        _running,
+        lambda w, s: w["staking"].settle(sender=s),
+    ),
+    (
+        "StakingRewards.start_epoch",
+        "staking_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["staking"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s),
+    ),
+    (
+        "StakingRewards.set_halted",
+        "staking_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["staking"].set_halted(True, sender=s),
+    ),
+    (
+        "StakingRewards.set_dial",
+        "staking_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["staking"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
+    ),
 ]
 
 

@@ -88,7 +88,11 @@ def test_admit_records_schedule_and_logs(budget, deploy_minter, tpp_executor, ep
     budget.admit(minter.address, 1_000 * WAD, start, end, sender=tpp_executor)
     (event,) = events(budget, "EpochAdmitted")
     assert (event.minter, event.admitter, event.cap, event.start, event.end) == (
-        minter.address, tpp_executor, 1_000 * WAD, start, end,
+        minter.address,
+        tpp_executor,
+        1_000 * WAD,
+        start,
+        end,
     )
     assert event.rate == rate(1_000 * WAD, start, end)
     assert budget.schedule_of(minter.address) == (1_000 * WAD, start, end)
@@ -188,7 +192,9 @@ def test_admission_between_and_around_existing_breakpoints(budget, gap_executor,
         assert budget.max_rate(t, t + 1) == expected, t
 
 
-def test_lowering_threshold_binds_later_admissions_only(budget, deploy_minter, gap_executor, tpp_executor, mechanism, admin, recipient, token, epoch):
+def test_lowering_threshold_binds_later_admissions_only(
+    budget, deploy_minter, gap_executor, tpp_executor, mechanism, admin, recipient, token, epoch
+):
     start, end = epoch
     cap = 100 * WAD
     minter = deploy_minter(budget.address, cap, start, end)

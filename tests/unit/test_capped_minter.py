@@ -58,9 +58,7 @@ def test_constructor_rejects_nonsense(token, admin, field, value, reason):
     else:
         args[field] = value
     with boa.reverts(reason):
-        vyper_deployer("CappedMinter").deploy(
-            args["mintable"], args["admin"], args["cap"], args["start"], args["end"], True
-        )
+        vyper_deployer("CappedMinter").deploy(args["mintable"], args["admin"], args["cap"], args["start"], args["end"], True)
 
 
 def test_constructor_sets_zk_surface(direct_minter, token, admin, window, deployer):

@@ -45,6 +45,8 @@ def test_many_evms_do_not_stack_opcode_tracers(fresh):
             op, depth = getattr(op, attribute), depth + 1
         assert depth == 1
     # Tracing still reaches the env that runs the code: storage of a fresh contract is dumped.
-    minter = chain.deploy("CappedMinter", chain.actor("token"), chain.actor("admin"), 10, chain.now() + 10, chain.now() + 20, True)
+    minter = chain.deploy(
+        "CappedMinter", chain.actor("token"), chain.actor("admin"), 10, chain.now() + 10, chain.now() + 20, True
+    )
     assert minter.CAP() == 10
     assert chain.env.sstore_trace

@@ -126,7 +126,12 @@ def test_both_engines_deploy_the_same_stack_at_the_same_addresses():
 
 def test_bad_arguments_are_refused_before_sending(chain):
     token, owner = _token(chain)
-    for args, bad in [(("0x1234", 1), "not an address"), ((owner, -1), "not a uint256"), ((owner, 2**256), "not a uint256"), ((owner, True), "not a uint256")]:
+    for args, bad in [
+        (("0x1234", 1), "not an address"),
+        ((owner, -1), "not a uint256"),
+        ((owner, 2**256), "not a uint256"),
+        ((owner, True), "not a uint256"),
+    ]:
         with pytest.raises(TypeError, match=rf"StakeToken.transfer\(address,uint256\): {bad}"):
             token.transfer(*args, sender=owner)
     assert chain.env.transactions == 1  # only the mint was sent

@@ -50,7 +50,11 @@ def test_one_call_creates_and_admits_a_mixed_portfolio(factory, portfolio, tpp_e
         assert factory.programme_at(index) == address
         programme = chain.at("Programme", address)
         assert (log.programme, log.mechanism, log.index, log.kind, log.metadata_uri) == (
-            address, programme.mechanism(), index, kinds.get(spec.kind).code, spec.metadata_uri,
+            address,
+            programme.mechanism(),
+            index,
+            kinds.get(spec.kind).code,
+            spec.metadata_uri,
         )
         assert programme.state() == State["SCHEDULED"]
         assert programme.epoch_cap() == spec.epoch_cap
@@ -94,12 +98,27 @@ def test_only_the_executor_creates(factory, portfolio, stranger, guardian, gap_e
     [
         (lambda spec, budget, gap: spec(epoch_cap=budget.allocation() // 2 + 1), "budget: share above limit"),
         # 0.04 tokens/s leaves room for the first two (0.017 tokens/s), not for a tenfold cap.
-        (lambda spec, budget, gap: (budget.set_inflation_threshold(4 * WAD // 100, sender=gap), spec(epoch_cap=10 * EPOCH_CAP))[1], "budget: rate above threshold"),
-        (lambda spec, budget, gap: (budget.set_max_share(10_000, sender=gap), budget.set_allocation(EPOCH_CAP * 2, sender=gap), spec())[2], "budget: allocation exceeded"),
+        (
+            lambda spec, budget, gap: (
+                budget.set_inflation_threshold(4 * WAD // 100, sender=gap),
+                spec(epoch_cap=10 * EPOCH_CAP),
+            )[1],
+            "budget: rate above threshold",
+        ),
+        (
+            lambda spec, budget, gap: (
+                budget.set_max_share(10_000, sender=gap),
+                budget.set_allocation(EPOCH_CAP * 2, sender=gap),
+                spec(),
+            )[2],
+            "budget: allocation exceeded",
+        ),
     ],
     ids=["share", "rate", "allocation"],
 )
-def test_a_batch_breaking_a_budget_bound_reverts_whole(factory, portfolio, make_spec, safe, tpp_executor, budget, gap_executor, breaker, reason):
+def test_a_batch_breaking_a_budget_bound_reverts_whole(
+    factory, portfolio, make_spec, safe, tpp_executor, budget, gap_executor, breaker, reason
+):
     breaking = breaker(lambda **overrides: make_spec("stream", safe, **overrides), budget, gap_executor)
     specs = [portfolio[0], portfolio[1], breaking, portfolio[3]]
     with boa.reverts(reason):

@@ -4,15 +4,13 @@ governor + timelock pairs, full proposals, defeat reporting and the late-quorum 
 from contextlib import contextmanager
 
 import boa
-
-from tpp.chain import Chain
 import eth_abi
 import pytest
 from boa.contracts.base_evm_contract import BoaError
 from eth_utils import keccak
 
-from tpp.base.vocab import ZERO_ADDRESS
-from tpp.base.vocab import Vote
+from tpp.base.vocab import ZERO_ADDRESS, Vote
+from tpp.chain import Chain
 from tpp.system.governance import (
     GovernanceError,
     GovernorSettings,
@@ -191,7 +189,11 @@ def test_tpp_proposal_grants_minter_role_through_the_tpp_executor(gov, actors):
     calldata = token.grantRole.prepare_calldata(token.MINTER_ROLE(), minter)
     proposal_id = run_proposal(
         Chain.current(),
-        gov.tpp_governor, [token], [0], [calldata], "TPP-1: make the minter a minter",
+        gov.tpp_governor,
+        [token],
+        [0],
+        [calldata],
+        "TPP-1: make the minter a minter",
         [actors["whale"], actors["minnow"]],
     )
 
@@ -211,7 +213,11 @@ def test_gap_proposal_changes_the_govops_governor_settings(gov, actors):
     ]
     run_proposal(
         Chain.current(),
-        governor, [governor, governor], [0, 0], calldatas, "GAP-1: longer votes, higher quorum",
+        governor,
+        [governor, governor],
+        [0, 0],
+        calldatas,
+        "GAP-1: longer votes, higher quorum",
         [actors["whale"]],
     )
     assert governor.votingPeriod() == 7_200
@@ -231,10 +237,7 @@ def test_low_quorum_proposal_is_reported_as_defeated(gov, actors):
     quorum = SUPPLY * gov.tpp_settings.quorum_numerator // 100
     expected = rf"governance: proposal defeated \(for={MINNOW_VOTES}, against=0, abstain=0, quorum={quorum}\)"
     with pytest.raises(GovernanceError, match=expected):
-        run_proposal(
-            Chain.current(),
-            gov.tpp_governor, [token], [0], [calldata], "TPP-2: too few votes", [actors["minnow"]]
-        )
+        run_proposal(Chain.current(), gov.tpp_governor, [token], [0], [calldata], "TPP-2: too few votes", [actors["minnow"]])
     assert not token.hasRole(token.MINTER_ROLE(), actors["minter"])
 
 
@@ -244,7 +247,11 @@ def test_defeat_names_voters_without_votes(gov, actors):
     with pytest.raises(GovernanceError, match=f"voters without votes at the snapshot: {actors['stranger']}"):
         run_proposal(
             Chain.current(),
-            gov.gap_governor, [token], [0], [calldata], "GAP-2: nobody votes",
+            gov.gap_governor,
+            [token],
+            [0],
+            [calldata],
+            "GAP-2: nobody votes",
             [actors["stranger"]],
         )
 
@@ -275,9 +282,7 @@ def test_late_quorum_extends_the_deadline(gov, actors):
 def test_early_quorum_does_not_extend_the_deadline(gov, actors):
     governor, token = gov.tpp_governor, gov.token
     calldatas = [token.transfer.prepare_calldata(actors["stranger"], 0)]
-    proposal_id = governor.propose(
-        [token.address], [0], calldatas, "TPP-4: early quorum", sender=actors["whale"]
-    )
+    proposal_id = governor.propose([token.address], [0], calldatas, "TPP-4: early quorum", sender=actors["whale"])
     deadline = governor.proposalDeadline(proposal_id)
     warp(gov.tpp_settings.voting_delay + 1)
     governor.castVote(proposal_id, FOR, sender=actors["whale"])

@@ -13,7 +13,7 @@ import pytest
 
 from tests.fixtures.budget import CYCLE, DAY, WAD, now
 from tests.fixtures.programmes import EPOCH_CAP
-from tpp.base.vocab import Outcome, State, THROTTLE, dial_id
+from tpp.base.vocab import THROTTLE, Outcome, State, dial_id
 
 RATE_SCALE = 10**18
 WINDOW_OPEN = 14 * DAY  # the default programme's evaluation window
@@ -141,7 +141,9 @@ def fund(deployer):
 # --- LinearStream --------------------------------------------------------------------------
 
 
-def test_stream_claim_by_anyone_pays_the_recipient_what_accrued(stream_programme, epoch1, stranger, safe, token, budget, minter_at):
+def test_stream_claim_by_anyone_pays_the_recipient_what_accrued(
+    stream_programme, epoch1, stranger, safe, token, budget, minter_at
+):
     programme, stream = stream_programme()
     start, end = epoch1
     minter = minter_at(programme.minter())
@@ -225,7 +227,9 @@ def test_stream_epochs_carry_over(stream_programme, epoch1, stranger, safe, toke
 
 
 @pytest.mark.parametrize("kind", ["stream", "staking"])
-def test_only_the_programme_drives_a_mechanism(stream_programme, staking_programme, stranger, tpp_executor, guardian, steward, epoch1, kind):
+def test_only_the_programme_drives_a_mechanism(
+    stream_programme, staking_programme, stranger, tpp_executor, guardian, steward, epoch1, kind
+):
     programme, mechanism = (stream_programme if kind == "stream" else staking_programme)()
     start, end = epoch1
     for caller in (stranger, tpp_executor, guardian, steward):
@@ -277,7 +281,9 @@ def test_time_with_nothing_staked_is_never_minted(staking_programme, epoch1, lp_
 # --- StakingRewards: pro rata, join times, rounding ------------------------------------------
 
 
-def test_pro_rata_between_stakers_with_different_amounts_and_join_times(staking_programme, epoch1, lp_token, fund, stakers, token):
+def test_pro_rata_between_stakers_with_different_amounts_and_join_times(
+    staking_programme, epoch1, lp_token, fund, stakers, token
+):
     programme, staking = staking_programme()
     start, end = epoch1
     alice, bob = stakers[:2]
@@ -341,7 +347,9 @@ ROUNDING_SCHEDULE = [
 
 
 @pytest.mark.parametrize("decimals", [18, 6])
-def test_each_claim_is_within_one_wei_and_never_above(staking_programme, epoch1, lp_token, lp6_token, fund, stakers, token, decimals):
+def test_each_claim_is_within_one_wei_and_never_above(
+    staking_programme, epoch1, lp_token, lp6_token, fund, stakers, token, decimals
+):
     stake_token = lp_token if decimals == 18 else lp6_token
     programme, staking = staking_programme(stake_token=stake_token)
     start, end = epoch1
@@ -365,7 +373,6 @@ def test_each_claim_is_within_one_wei_and_never_above(staking_programme, epoch1,
             before = token.balanceOf(who)
             paid = staking.claim(sender=who)
             assert token.balanceOf(who) - before == paid
-            settlements = model.settlements.get(who, 0) + 1
             assert_fair(paid, model.claim(who, now()), 1)
             claims += 1
     assert claims == 8
@@ -500,7 +507,9 @@ def test_stakers_carry_over_to_the_next_epoch(staking_programme, epoch1, lp_toke
     assert paid > tick(EPOCH_CAP, start, end, end - start)
 
 
-def test_drip_mints_into_the_contract_and_claims_are_transfers(staking_programme, epoch1, lp_token, fund, stakers, token, budget, stranger):
+def test_drip_mints_into_the_contract_and_claims_are_transfers(
+    staking_programme, epoch1, lp_token, fund, stakers, token, budget, stranger
+):
     programme, staking = staking_programme()
     start, end = epoch1
     alice, bob = stakers[:2]

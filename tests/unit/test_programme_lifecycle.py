@@ -12,8 +12,9 @@ from eth_utils import keccak
 
 from tests.fixtures.budget import CYCLE, DAY, now
 from tests.fixtures.programmes import EPOCH_CAP
+from tpp.base.vocab import THROTTLE, Outcome, State, dial_id
+from tpp.base.vocab import ZERO_ADDRESS as ZERO
 from tpp.chain import Chain
-from tpp.base.vocab import Outcome, State, THROTTLE, ZERO_ADDRESS as ZERO, dial_id
 from tpp.model.programme import DialSpec
 
 SCHEDULED, RUNNING, EVALUATING, PAUSED, STOPPED, KILLED = (
@@ -73,9 +74,7 @@ def revert_reason(function, *args, sender):
     """The reason string a call reverts with, read from the raw return data. Used where
     titanoboa's error report itself fails (it cannot decode an unset String local of
     Programme.initialize's frame), so `boa.reverts` cannot be used."""
-    computation = boa.env.execute_code(
-        to_address=function.contract.address, sender=sender, data=function.prepare_calldata(*args)
-    )
+    computation = boa.env.execute_code(to_address=function.contract.address, sender=sender, data=function.prepare_calldata(*args))
     assert computation.is_error, "call did not revert"
     output = bytes(computation.output)
     assert output[:4] == ERROR_STRING, output
@@ -83,10 +82,30 @@ def revert_reason(function, *args, sender):
 
 
 PROGRAMME_VIEWS = (
-    "state", "epoch", "epoch_start", "epoch_end", "pending_outcome", "pending_cap", "paused_at", "halted",
-    "max_pause", "comparator", "epoch_cap", "epoch_duration", "window_length", "default_outcome",
-    "max_epochs", "iterate_cap_bps", "minter", "mechanism", "guardian", "steward", "oracle",
-    "oracle_threshold", "next_transition", "pause_condition_met",
+    "state",
+    "epoch",
+    "epoch_start",
+    "epoch_end",
+    "pending_outcome",
+    "pending_cap",
+    "paused_at",
+    "halted",
+    "max_pause",
+    "comparator",
+    "epoch_cap",
+    "epoch_duration",
+    "window_length",
+    "default_outcome",
+    "max_epochs",
+    "iterate_cap_bps",
+    "minter",
+    "mechanism",
+    "guardian",
+    "steward",
+    "oracle",
+    "oracle_threshold",
+    "next_transition",
+    "pause_condition_met",
 )
 
 
@@ -99,8 +118,14 @@ def snapshot(programme, mechanism, budget):
     views["minter.paused"] = minter.paused()
     views["minter.closed"] = minter.closed()
     views["mechanism"] = (
-        mechanism.minter(), mechanism.epoch_start(), mechanism.epoch_end(), mechanism.rate(),
-        mechanism.halted(), mechanism.throttle_bps(), mechanism.accrued(), mechanism.minted_current(),
+        mechanism.minter(),
+        mechanism.epoch_start(),
+        mechanism.epoch_end(),
+        mechanism.rate(),
+        mechanism.halted(),
+        mechanism.throttle_bps(),
+        mechanism.accrued(),
+        mechanism.minted_current(),
     )
     views["budget"] = (budget.epoch_count(), budget.committed())
     return views
@@ -157,7 +182,10 @@ def test_creation_logs_programme_created_and_schedules_first_epoch(factory, make
     assert (opened.epoch, opened.cap, opened.start, opened.end) == (1, EPOCH_CAP, start, end)
     assert opened.minter == programme.minter()
     assert (programme.state(), programme.epoch(), programme.epoch_start(), programme.epoch_end()) == (
-        SCHEDULED, 1, start, end,
+        SCHEDULED,
+        1,
+        start,
+        end,
     )
     assert budget.schedule_of(programme.minter()) == (EPOCH_CAP, start, end)
     assert programme.next_transition() == (RUNNING, start)
@@ -890,7 +918,11 @@ def test_move_dial_logs_and_reaches_the_mechanism(stream_programme, steward):
     programme.move_dial(THROTTLE_ID, 9_000, "emission ahead of KPI", sender=steward)
     (moved,) = events(programme, "DialMoved")
     assert (moved.name, moved.old_value, moved.new_value, moved.steward, moved.reason) == (
-        THROTTLE_ID, 10_000, 9_000, steward, "emission ahead of KPI",
+        THROTTLE_ID,
+        10_000,
+        9_000,
+        steward,
+        "emission ahead of KPI",
     )
     assert programme.dial(THROTTLE_ID) == (9_000, 5_000, 10_000, 1_000, 7 * DAY, now())
     assert stream.throttle_bps() == 9_000
@@ -961,7 +993,11 @@ INVALID_SPECS = [
     ("zero duration", lambda c: dict(epoch_duration=0), "programme: bad epoch duration"),
     ("zero window", lambda c: dict(window_length=0), "programme: zero window"),
     ("window longer than epoch", lambda c: dict(epoch_duration=10 * DAY), "programme: window longer than epoch"),
-    ("window outside shared window", lambda c: dict(window_length=c["budget_window"] + 1), "programme: window outside shared window"),
+    (
+        "window outside shared window",
+        lambda c: dict(window_length=c["budget_window"] + 1),
+        "programme: window outside shared window",
+    ),
     ("default iterate", lambda c: dict(default_outcome="ITERATE"), "programme: default must be stop or continue"),
     ("default pause", lambda c: dict(default_outcome="PAUSE"), "programme: default must be stop or continue"),
     ("default kill", lambda c: dict(default_outcome="KILL"), "programme: default must be stop or continue"),
@@ -972,9 +1008,17 @@ INVALID_SPECS = [
     ("zero guardian", lambda c: dict(guardian=ZERO), "programme: zero guardian"),
     ("oracle without comparator", lambda c: dict(oracle=c["stranger"]), "programme: bad comparator"),
     ("max pause beyond uint48", lambda c: dict(max_pause=2**48), "programme: time beyond uint48"),
-    ("dial below bounds", lambda c: dict(dials=(DialSpec(THROTTLE, 4_000, 5_000, 10_000, 1, 0),)), "programme: dial outside bounds"),
+    (
+        "dial below bounds",
+        lambda c: dict(dials=(DialSpec(THROTTLE, 4_000, 5_000, 10_000, 1, 0),)),
+        "programme: dial outside bounds",
+    ),
     ("dial above uint32", lambda c: dict(dials=(DialSpec(THROTTLE, 10_000, 0, U32 + 1, 1, 0),)), "programme: dial above uint32"),
-    ("dial step above upper", lambda c: dict(dials=(DialSpec(THROTTLE, 10_000, 0, 10_000, 10_001, 0),)), "programme: dial above uint32"),
+    (
+        "dial step above upper",
+        lambda c: dict(dials=(DialSpec(THROTTLE, 10_000, 0, 10_000, 10_001, 0),)),
+        "programme: dial above uint32",
+    ),
     (
         "duplicate dial",
         lambda c: dict(dials=(DialSpec(THROTTLE, 10_000, 0, 10_000, 1, 0), DialSpec(THROTTLE, 9_000, 0, 10_000, 1, 0))),
@@ -991,7 +1035,11 @@ INVALID_SPECS = [
 def test_initialize_rejects_nonsense(factory, make_spec, safe, epoch1, budget, stranger, tpp_executor, case, overrides, reason):
     start, end = epoch1
     context = dict(
-        now=now(), start=start, end=end, budget_window=budget.window_length(), stranger=stranger,
+        now=now(),
+        start=start,
+        end=end,
+        budget_window=budget.window_length(),
+        stranger=stranger,
         share=budget.allocation() * budget.max_share_bps() // 10_000,
     )
     fields = overrides(context)

@@ -21,20 +21,20 @@ import re
 from decimal import Decimal, localcontext
 
 __all__ = [
-    "UnitError",
     "MONTH",
     "YEAR",
-    "parse_amount",
-    "parse_duration",
-    "parse_date",
-    "parse_rate",
-    "parse_bps",
+    "UnitError",
     "format_amount",
-    "format_duration",
-    "format_date",
-    "format_rate",
     "format_bps",
+    "format_date",
+    "format_duration",
+    "format_rate",
     "group",
+    "parse_amount",
+    "parse_bps",
+    "parse_date",
+    "parse_duration",
+    "parse_rate",
 ]
 
 MINUTE = 60
@@ -154,7 +154,7 @@ def parse_amount(value: object, token: str = "ZK", decimals: int = 18) -> int:
         if unit.lower() == token.lower():
             raise UnitError(f'{_show(value)}: the token is written "{token}" (try "{text[: -len(unit)]}{token}")')
         raise UnitError(
-            f'{_show(value)} is in {unit}, but the budget mints {token} '
+            f"{_show(value)} is in {unit}, but the budget mints {token} "
             f'(write amounts in {token}, e.g. "{match["number"]}{match["mult"] or ""} {token}", or in wei)'
         )
     wei = _integral(number * multiplier * (Decimal(10) ** decimals))
@@ -202,7 +202,7 @@ def parse_duration(value: object) -> int:
         raise UnitError(f'{_show(value)} is a plain number, not a duration: write the unit (try "{value}s" or "{value}d")')
     text = value.strip()
     if not text:
-        raise UnitError(f'{_show(value)} is not a duration ({hint})')
+        raise UnitError(f"{_show(value)} is not a duration ({hint})")
     total = Decimal(0)
     pos = 0
     while pos < len(text):
@@ -262,12 +262,12 @@ def parse_date(value: object) -> int:
     else:
         raise UnitError(f"{_show(value)} is not a date ({hint})")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_dt.timezone.utc)
+        moment = moment.replace(tzinfo=_dt.UTC)
     try:
         stamp = moment.timestamp()
     except (OverflowError, ValueError, OSError):
         raise UnitError(f"{_show(value)} is out of range ({hint})") from None
-    epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+    epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
     delta = moment - epoch
     seconds = delta.days * DAY + delta.seconds
     if delta.microseconds:
@@ -280,7 +280,7 @@ def parse_date(value: object) -> int:
 def format_date(timestamp: int) -> str:
     """Unix seconds as ISO 8601 in UTC: the date alone at midnight, else date and time."""
     try:
-        moment = _dt.datetime.fromtimestamp(timestamp, tz=_dt.timezone.utc)
+        moment = _dt.datetime.fromtimestamp(timestamp, tz=_dt.UTC)
     except (OverflowError, ValueError, OSError):
         return f"@{timestamp}"
     if moment.hour == moment.minute == moment.second == 0:
@@ -299,7 +299,7 @@ def parse_rate_exact(value: object, token: str = "ZK", decimals: int = 18) -> tu
             raise UnitError(f'{_show(value)} is a plain number, not a rate: write the unit (try "{value} {token}/s")')
         raise UnitError(f"{_show(value)} is not a rate ({hint})")
     if "/" not in value:
-        raise UnitError(f"{_show(value)} is not a rate: say per what, e.g. \"{value.strip()}/month\" ({hint})")
+        raise UnitError(f'{_show(value)} is not a rate: say per what, e.g. "{value.strip()}/month" ({hint})')
     amount_text, _, per_text = value.rpartition("/")
     per = per_text.strip().lower()
     if per == "m":

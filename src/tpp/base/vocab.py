@@ -42,7 +42,7 @@ class _Named(IntEnum):
             return str(int(code))
 
     @classmethod
-    def parse(cls, text: str) -> "_Named":
+    def parse(cls, text: str) -> _Named:
         """The member named `text` (any case, surrounding blanks ignored); ValueError names the
         choices."""
         try:
@@ -92,7 +92,7 @@ class Comparator(_Named):
         return _SYMBOLS[self]
 
     @classmethod
-    def from_symbol(cls, symbol: str) -> "Comparator":
+    def from_symbol(cls, symbol: str) -> Comparator:
         for member, text in _SYMBOLS.items():
             if text == symbol.strip():
                 return member

@@ -38,7 +38,7 @@ def abi_type(param: Mapping[str, Any]) -> str:
     """The canonical ABI type of one ABI input or output, tuples spelled out for eth_abi."""
     kind = str(param["type"])
     if kind.startswith("tuple"):
-        return f"({','.join(abi_type(c) for c in param['components'])}){kind[len('tuple'):]}"
+        return f"({','.join(abi_type(c) for c in param['components'])}){kind[len('tuple') :]}"
     return kind
 
 
@@ -163,7 +163,7 @@ class FunctionAbi:
         object.__setattr__(self, "_decode", _decoder([abi_type(p) for p in self.outputs]))
 
     @classmethod
-    def from_abi(cls, contract: str, item: Mapping[str, Any]) -> "FunctionAbi":
+    def from_abi(cls, contract: str, item: Mapping[str, Any]) -> FunctionAbi:
         return cls(
             contract,
             str(item["name"]),
@@ -227,7 +227,7 @@ class EventDecoder:
     events: dict[bytes, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> "EventDecoder":
+    def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> EventDecoder:
         decoder = cls()
         for abi in abis.values():
             for item in abi:
@@ -274,7 +274,7 @@ class ErrorTable:
     errors: dict[bytes, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
-    def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> "ErrorTable":
+    def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> ErrorTable:
         table = cls()
         for abi in abis.values():
             for item in abi:

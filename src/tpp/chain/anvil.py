@@ -6,6 +6,7 @@ local devnet. Only loopback addresses are ever bound.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -58,19 +59,25 @@ class AnvilNode:
     def url(self) -> str:
         return f"http://{LOOPBACK}:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "AnvilNode":
+    def start(self, timeout: float = 30.0) -> AnvilNode:
         binary = anvil_binary()
         last_error = "no attempt"
         for _attempt in range(3):
             port = self.port or free_port()
             args = [
                 str(binary),
-                "--host", LOOPBACK,
-                "--port", str(port),
-                "--chain-id", str(self.chain_id),
-                "--accounts", "0",
-                "--gas-limit", "60000000",
-                "--code-size-limit", "49152",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--chain-id",
+                str(self.chain_id),
+                "--accounts",
+                "0",
+                "--gas-limit",
+                "60000000",
+                "--code-size-limit",
+                "49152",
                 *self.extra_args,
             ]
             if self.block_time:
@@ -78,8 +85,9 @@ class AnvilNode:
             if self.state_file is not None:
                 self.state_file.parent.mkdir(parents=True, exist_ok=True)
                 args += ["--state", str(self.state_file)]
-            log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-            process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # The child keeps its own copy of the log's descriptor; ours closes at once.
+            with open(self.log_path, "ab") if self.log_path else contextlib.nullcontext(subprocess.DEVNULL) as log:
+                process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.port = port
             self.process = process
             deadline = time.monotonic() + timeout
@@ -114,9 +122,8 @@ class AnvilNode:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def __enter__(self) -> "AnvilNode":
+    def __enter__(self) -> AnvilNode:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
-

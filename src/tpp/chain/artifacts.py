@@ -10,7 +10,7 @@ again). The Solidity sources live in ``src/tpp/contracts/governance``;
 the same way as the script, so a fresh build costs no node start-up; a missing or stale one
 runs the script.
 
-``python -m tpp.artifacts`` ensures the artifacts and prints a one-line summary (``make setup``
+``python -m tpp.chain.artifacts`` ensures the artifacts and prints a one-line summary (``make setup``
 calls it).
 """
 
@@ -34,16 +34,16 @@ __all__ = [
     "VYPER_CONTRACTS",
     "abi_of",
     "all_abis",
-    "error_table",
-    "vyper_compiled",
-    "vyper_deployer",
     "anvil_binary",
     "build_dir",
     "ensure_oz_artifacts",
+    "error_table",
     "load_oz",
     "oz_dir",
     "oz_source_hash",
     "repo_root",
+    "vyper_compiled",
+    "vyper_deployer",
 ]
 
 # The contracts tpp deploys from the OpenZeppelin build.
@@ -145,8 +145,7 @@ def ensure_oz_artifacts(*, quiet: bool = True) -> Path:
     node = shutil.which("node")
     if node is None:
         raise RuntimeError(
-            "artifacts: `node` not found on PATH (node 20+ compiles the OpenZeppelin stand-in); "
-            f"install it, then {_SETUP_HINT}"
+            f"artifacts: `node` not found on PATH (node 20+ compiles the OpenZeppelin stand-in); install it, then {_SETUP_HINT}"
         )
     root = repo_root()
     env = dict(os.environ, TPP_BUILD_DIR=str(build_dir()))
@@ -286,9 +285,7 @@ def anvil_binary() -> Path:
     """``node_modules/.bin/anvil`` from the npm package @foundry-rs/anvil."""
     anvil = _node_modules() / ".bin" / "anvil"
     if not anvil.exists():
-        raise RuntimeError(
-            f"artifacts: anvil not found at {anvil} (npm package @foundry-rs/anvil); {_SETUP_HINT}"
-        )
+        raise RuntimeError(f"artifacts: anvil not found at {anvil} (npm package @foundry-rs/anvil); {_SETUP_HINT}")
     return anvil
 
 
@@ -297,11 +294,11 @@ def main() -> int:
         path = ensure_oz_artifacts(quiet=False)
         sizes = {name: len(load_oz(name)["deployed_bytecode"]) for name in ARTIFACT_NAMES}
     except (RuntimeError, KeyError) as exc:
-        print(exc, file=sys.stderr)
+        print(exc, file=sys.stderr)  # noqa: T201 - `python -m tpp.chain.artifacts` reports on the terminal
         return 2
     summary = ", ".join(f"{name} {size:,} B" for name, size in sizes.items())
     short = (path.parent / "source-hash.txt").read_text().strip()[:12]
-    print(f"oz artifacts ({short}): {summary} -> {path}")
+    print(f"oz artifacts ({short}): {summary} -> {path}")  # noqa: T201 - as above
     return 0
 
 

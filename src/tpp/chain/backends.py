@@ -95,19 +95,19 @@ class Chain:
     # --- construction ------------------------------------------------------------------
 
     @staticmethod
-    def embedded(genesis: int = EMBEDDED_GENESIS) -> "EmbeddedChain":
+    def embedded(genesis: int = EMBEDDED_GENESIS) -> EmbeddedChain:
         """A fresh in-process EVM (py-evm through titanoboa), made the current one."""
         env = boa.Env()
         env.evm.patch.timestamp = genesis
         return EmbeddedChain(env).activate()
 
     @staticmethod
-    def current() -> "EmbeddedChain":
+    def current() -> EmbeddedChain:
         """Wrap titanoboa's current embedded environment (tests: the pytest plugin anchors it)."""
         return EmbeddedChain(boa.env)
 
     @staticmethod
-    def anvil(node: AnvilNode | None = None, url: str | None = None) -> "AnvilChain":
+    def anvil(node: AnvilNode | None = None, url: str | None = None) -> AnvilChain:
         """A chain on an anvil node: `node` (owned: `close()` stops it), an already running one
         at `url` (not owned, e.g. the devnet), or a new one on a free loopback port."""
         if url is not None:
@@ -118,24 +118,24 @@ class Chain:
         return chain
 
     @staticmethod
-    def rpc(url: str) -> "RpcChain":
+    def rpc(url: str) -> RpcChain:
         """Any JSON-RPC endpoint; accounts are added with `add_account`."""
         return RpcChain.connect(url)
 
     @staticmethod
-    def revm(genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "RevmChain":
+    def revm(genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> RevmChain:
         """A fresh in-process revm (Rust EVM through pyrevm) with lean handles: the simulator's
         default engine."""
         return RevmChain(EngineEnv(RevmEngine(genesis), record_logs))
 
     @staticmethod
-    def pyevm(genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "PyEvmChain":
+    def pyevm(genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> PyEvmChain:
         """A fresh in-process py-evm driven like `revm` (raw calldata, lean handles), so the two
         engines run the same code path and can be compared."""
         return PyEvmChain(EngineEnv(PyEvmEngine(genesis), record_logs))
 
     @staticmethod
-    def engine(name: str, genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> "EngineChain":
+    def engine(name: str, genesis: int = EMBEDDED_GENESIS, record_logs: bool = False) -> EngineChain:
         """`revm` or `pyevm` by name."""
         if name not in ENGINES:
             raise ValueError(f"chain: unknown engine {name!r} (choose {' or '.join(ENGINES)})")
@@ -268,7 +268,6 @@ class Chain:
             raise reverted from None
 
 
-
 @functools.cache
 def _oz_factory(name: str) -> Any:
     return boa.loads_abi(json.dumps(load_oz(name)["abi"]), name=name)
@@ -287,7 +286,7 @@ class EmbeddedChain(Chain):
 
     backend = "embedded"
 
-    def activate(self) -> "EmbeddedChain":
+    def activate(self) -> EmbeddedChain:
         boa.set_env(self.env)
         return self
 
@@ -360,7 +359,7 @@ class NetworkChain(Chain):
 
         rpc.fetch = fetch_with_headroom
 
-    def activate(self) -> "NetworkChain":
+    def activate(self) -> NetworkChain:
         boa.set_env(self.env)
         return self
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import rlp
 from eth_utils import keccak, to_checksum_address
@@ -108,7 +107,9 @@ class RevmEngine:
 
     @staticmethod
     def raw_logs(logs: list) -> list[RawLog]:
-        return [RawLog(to_checksum_address(log.address), tuple(bytes.fromhex(t[2:]) for t in log.topics), log.data[1]) for log in logs]
+        return [
+            RawLog(to_checksum_address(log.address), tuple(bytes.fromhex(t[2:]) for t in log.topics), log.data[1]) for log in logs
+        ]
 
     @contextlib.contextmanager
     def anchor(self) -> Iterator[None]:
@@ -213,5 +214,3 @@ def make_engine(name: str, timestamp: int):
     if name == "pyevm":
         return PyEvmEngine(timestamp)
     raise ValueError(f"evm: unknown engine {name!r} (choose {' or '.join(ENGINES)})")
-
-

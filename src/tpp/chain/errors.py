@@ -62,7 +62,6 @@ def _vm_reason(exc: Any) -> str:
     return "reverted without a reason"
 
 
-
 def reverted_with(data: bytes) -> Reverted:
     """The `Reverted` for raw revert data (custom errors decoded by name)."""
     data = bytes(data)

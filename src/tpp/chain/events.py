@@ -42,7 +42,7 @@ class EventRecorder:
         """Name an address (a programme, a mechanism) so records say whose event it is."""
         self.labels[to_checksum_address(str(address))] = name
 
-    def attach(self) -> "EventRecorder":
+    def attach(self) -> EventRecorder:
         original_call, original_deploy = self.env.execute_code, self.env.deploy
         self._original = (original_call, original_deploy)
 
@@ -73,7 +73,11 @@ class EventRecorder:
         for _log_id, address, topics, data in sorted(computation.get_raw_log_entries()):
             decoded = self.decoder.decode(address, list(topics), bytes(data))
             if decoded is None:
-                decoded = {"event": "unknown", "address": to_checksum_address(address), "args": {"topics": [hex(t) for t in topics], "data": "0x" + bytes(data).hex()}}
+                decoded = {
+                    "event": "unknown",
+                    "address": to_checksum_address(address),
+                    "args": {"topics": [hex(t) for t in topics], "data": "0x" + bytes(data).hex()},
+                }
             decoded["time"] = time
             decoded["source"] = self.labels.get(decoded["address"], "")
             self.records.append(decoded)

@@ -25,7 +25,7 @@ __all__ = ["Contract", "EngineEnv", "Function"]
 class Function:
     """One function of a contract (all its overloads, told apart by argument count)."""
 
-    def __init__(self, contract: "Contract", overloads: list[FunctionAbi]):
+    def __init__(self, contract: Contract, overloads: list[FunctionAbi]):
         self.contract = contract
         self.name = overloads[0].name
         self._by_arity = {len(fn.types): fn for fn in overloads}
@@ -59,7 +59,7 @@ class Function:
 class Contract:
     """A handle on a deployed contract, bound to an `EngineEnv`."""
 
-    def __init__(self, env: "EngineEnv", name: str, abi: Sequence[Mapping[str, Any]], address: str):
+    def __init__(self, env: EngineEnv, name: str, abi: Sequence[Mapping[str, Any]], address: str):
         # Underscored: a contract's own functions (`name()` of an ERC-20) become attributes.
         self._env = env
         self._contract_name = name
@@ -120,4 +120,3 @@ class EngineEnv:
         who = sender or self.sender
         nonce = self.engine.nonce(who)
         return [create_address(who, nonce + i) for i in range(count)]
-

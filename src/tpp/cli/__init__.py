@@ -41,10 +41,12 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence for a CLI
+    except Exception as exc:
         if state["debug"]:
             raise
-        console.print(f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))}\n(run with --debug for the traceback)", soft_wrap=True)
+        console.print(
+            f"[red]error:[/] {type(exc).__name__}: {escape(str(exc))}\n(run with --debug for the traceback)", soft_wrap=True
+        )
         sys.exit(1)
 
 

@@ -23,7 +23,12 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
     if not console.is_terminal and console.width < 120:
         console.width = 120  # logs and CI: keep the summary table readable
     console.rule("[bold]tpp demo[/] — embedded chain")
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("day {task.completed}/{task.total}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("day {task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("simulating", total=DAYS)
 

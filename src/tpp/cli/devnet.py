@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Optional  # Optional: typer reads the command signatures
 
 import typer
 
 from tpp.base.errors import UserError
-from tpp.cli.root import app, say
 from tpp.cli.ops import DEFAULT_ROOT
+from tpp.cli.root import app, say
 
 # Repeated from tpp.workflow.devnet so `--help` loads nothing (a test checks they agree).
 DEFAULT_PORT = 8545
@@ -22,7 +22,7 @@ root_opt = typer.Option(DEFAULT_ROOT, "--root", help="Where the devnet and deplo
 
 
 def _utc(t: int) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @devnet.command("up")

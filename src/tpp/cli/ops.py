@@ -27,7 +27,9 @@ def _prompt(text: str) -> str:
     return str(typer.prompt(text, hide_input=True))
 
 
-def chain_and_deployments(rpc: str | None, embedded: bool, keystore: Path | None, root: Path, read_only: bool = False) -> tuple[Any, Any]:
+def chain_and_deployments(
+    rpc: str | None, embedded: bool, keystore: Path | None, root: Path, read_only: bool = False
+) -> tuple[Any, Any]:
     """The chain a command works on and what is recorded for it."""
     from tpp.workflow.connect import open_chain
     from tpp.workflow.deployments import load_deployments
@@ -130,7 +132,9 @@ def check_onchain_command(
     for problem in result.warnings:
         say(f"warning: {problem}", style="yellow")
     if result.errors or result.spec is None:
-        raise UserError(f"{file}: {len(result.errors)} problem(s) against the Budget at {address}; the spec would not be admitted")
+        raise UserError(
+            f"{file}: {len(result.errors)} problem(s) against the Budget at {address}; the spec would not be admitted"
+        )
     say(f"{file}: valid against the Budget at {address} on chain {deployments.chain_id}", style="green")
     for line in summarize(result.spec):
         say(line)
@@ -143,13 +147,17 @@ def deploy_command(
     embedded: bool = embedded_opt,
     keystore: Optional[Path] = keystore_opt,
     root: Path = root_opt,
-    set_globals: bool = typer.Option(True, "--set-globals/--keep-globals", help="Local chains: first a GAP vote setting the Budget to the spec's globals."),
+    set_globals: bool = typer.Option(
+        True, "--set-globals/--keep-globals", help="Local chains: first a GAP vote setting the Budget to the spec's globals."
+    ),
 ) -> None:
     """Devnet / embedded: create a spec's programmes through the local Token governor and record them."""
     from tpp.workflow.local import deploy_file
 
     if rpc:
-        raise UserError(f"{rpc}: a real governor decides here; write the payload with `tpp propose {file}` and put it to a vote (nothing was sent)")
+        raise UserError(
+            f"{rpc}: a real governor decides here; write the payload with `tpp propose {file}` and put it to a vote (nothing was sent)"
+        )
     chain, deployments = chain_and_deployments(None, embedded, keystore, root)
     done = deploy_file(chain, file, deployments, set_globals=set_globals, fresh_stack=embedded, say=say)
     say(f"proposal {done.proposal_id} executed: {len(done.programmes)} programme(s) created")

@@ -107,7 +107,10 @@ def plan_command(
     if plan.fits and not plan.moves:
         say(f"every window is within the load limit of {g.load_limit}; no programme needs to move", style="green")
     elif plan.fits:
-        say(f"with {len(plan.moves)} move{'s' if len(plan.moves) != 1 else ''} every window is within the load limit", style="green")
+        say(
+            f"with {len(plan.moves)} move{'s' if len(plan.moves) != 1 else ''} every window is within the load limit",
+            style="green",
+        )
     for a, b, rate in plan.rate_excess():
         say(
             f"warning: if every programme continues, the scheduled rate reaches {g.rate(rate)} from {date(a)} to "
@@ -129,5 +132,3 @@ def plan_command(
     if not plan.fits:
         raise UserError(f"{file}: the portfolio cannot fit the load limit of {g.load_limit}: {', '.join(plan.unplaced)}")
     return plan
-
-

@@ -47,6 +47,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Token Programme Proposals: programmes that a vote starts and that run themselves.",
 )
+
+
 def say(text: str, style: str | None = None) -> None:
     """Print text as is (it may come from the chain or a user's file): no markup, no
     highlighting, no wrapping of long lines."""

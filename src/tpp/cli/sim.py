@@ -63,7 +63,9 @@ def sim_command(
     if problems or scenario is None:
         for problem in problems:
             console.print(str(problem), style="red", markup=False, highlight=False, soft_wrap=True)
-        raise UserError(f"{scenario_path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} found; the scenario is not valid")
+        raise UserError(
+            f"{scenario_path}: {len(problems)} problem{'s' if len(problems) != 1 else ''} found; the scenario is not valid"
+        )
     if seed is not None:
         from tpp.sim.scenario import load_scenario
 
@@ -106,13 +108,24 @@ def sim_command(
             result = run_scenario(scenario, engine=engine_name, on_step=lambda k, n: progress.update(bar, completed=k + 1))
         trace = result.trace
         outputs.append(
-            runs.RunOutput(0, 0, trace.seed, dict(scenario.overrides), metrics.run_rows(trace, 0, 0), metrics.series_rows(trace, 0, 0), trace.transactions, 0.0)
+            runs.RunOutput(
+                0,
+                0,
+                trace.seed,
+                dict(scenario.overrides),
+                metrics.run_rows(trace, 0, 0),
+                metrics.series_rows(trace, 0, 0),
+                trace.transactions,
+                0.0,
+            )
         )
     else:
         count = workers or os.cpu_count() or 1
         where = f"Ray ({ray_address or 'local'})" if backend == "ray" else f"{min(count, len(tasks))} process(es)"
         sets = len({t.set_id for t in tasks})
-        console.print(f"{len(tasks)} runs: {sets} parameter set(s) (Cartesian product) x {scenario.sweep.seeds} seed(s), on {where}")
+        console.print(
+            f"{len(tasks)} runs: {sets} parameter set(s) (Cartesian product) x {scenario.sweep.seeds} seed(s), on {where}"
+        )
         with _progress(console, auto_refresh=False) as progress:
             bar = progress.add_task("runs", total=len(tasks))
             progress.refresh()
@@ -130,7 +143,9 @@ def sim_command(
                 outputs.sort(key=lambda o: o.run_id)
                 if outputs:
                     paths = runs.write_results(out / "partial", scenario, tasks, outputs, engine_name, sweep)
-                    console.print(f"[yellow]interrupted[/]: {len(outputs)} of {len(tasks)} runs finished; wrote them to {paths['runs']}")
+                    console.print(
+                        f"[yellow]interrupted[/]: {len(outputs)} of {len(tasks)} runs finished; wrote them to {paths['runs']}"
+                    )
                 raise typer.Exit(130) from None
             except runs.SweepError as exc:
                 outputs.sort(key=lambda o: o.run_id)
@@ -174,13 +189,36 @@ def _summary_table(outputs) -> Table:
 def sim(
     scenario: Path = typer.Argument(..., help="The scenario (TOML) to run."),
     out: Path = typer.Option(None, "--out", help="Where results go (default out/sim/<scenario name>/)."),
-    sweep: bool = typer.Option(False, "--sweep", help="Run the [sweep]: every combination of its parameter values (Cartesian product, not zipped) x its seeds."),
+    sweep: bool = typer.Option(
+        False,
+        "--sweep",
+        help="Run the [sweep]: every combination of its parameter values (Cartesian product, not zipped) x its seeds.",
+    ),
     workers: int = typer.Option(None, "--workers", help="Processes for a sweep (default: every core)."),
-    backend: str = typer.Option("local", "--backend", help="local (processes on this machine) or ray (a Ray cluster; RAY_ADDRESS or --ray-address, else a local Ray instance)."),
+    backend: str = typer.Option(
+        "local",
+        "--backend",
+        help="local (processes on this machine) or ray (a Ray cluster; RAY_ADDRESS or --ray-address, else a local Ray instance).",
+    ),
     ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster address for --backend ray."),
     engine: str = typer.Option(None, "--engine", help="revm (default) or pyevm (titanoboa's py-evm); overrides the scenario."),
     seed: int = typer.Option(None, "--seed", help="Replace the scenario's seed."),
-    replay: int = typer.Option(None, "--replay", help="Re-run run RUN_ID of the results in --out from its recorded seed and parameters and check it is identical."),
+    replay: int = typer.Option(
+        None,
+        "--replay",
+        help="Re-run run RUN_ID of the results in --out from its recorded seed and parameters and check it is identical.",
+    ),
 ) -> None:
     """War-game a scenario: agents against the real contracts; metrics, Parquet and an HTML report."""
-    sim_command(scenario, out, sweep, workers, backend, engine, seed, replay, ray_address or os.environ.get("RAY_ADDRESS"), default_console)
+    sim_command(
+        scenario,
+        out,
+        sweep,
+        workers,
+        backend,
+        engine,
+        seed,
+        replay,
+        ray_address or os.environ.get("RAY_ADDRESS"),
+        default_console,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.table import Table
@@ -13,7 +13,7 @@ __all__ = ["status_table"]
 def _when(t: int | None, now: int) -> str:
     if t is None:
         return "—"
-    stamp = datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M")
+    stamp = datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
     delta = t - now
     if delta <= 0:
         return f"{stamp}\n(due)"

@@ -4,8 +4,7 @@ timelines, self-contained (no scripts, readable offline). Every label is HTML-es
 from __future__ import annotations
 
 import html
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 WAD = 10**18
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
@@ -30,7 +29,7 @@ def compact(value: float) -> str:
 
 
 def date_label(t: int) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d")
 
 
 def line_chart(title: str, times: list[int], series: list[tuple[str, list[float], str]], unit: str) -> str:
@@ -65,7 +64,9 @@ def line_chart(title: str, times: list[int], series: list[tuple[str, list[float]
         lx = LEFT + 8 + 170 * index
         parts.append(f'<line x1="{lx}" y1="32" x2="{lx + 18}" y2="32" stroke="{color}" stroke-width="2"{dash_attr}/>')
         parts.append(f'<text x="{lx + 22}" y="36" class="legend">{html.escape(label)}</text>')
-    parts.append(f'<text x="12" y="{HEIGHT / 2:.0f}" class="tick" transform="rotate(-90 12 {HEIGHT / 2:.0f})">{html.escape(unit)}</text>')
+    parts.append(
+        f'<text x="12" y="{HEIGHT / 2:.0f}" class="tick" transform="rotate(-90 12 {HEIGHT / 2:.0f})">{html.escape(unit)}</text>'
+    )
     parts.append("</svg>")
     return "\n".join(parts)
 

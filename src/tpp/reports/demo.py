@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from tpp.reports.charts import COLORS, WAD, compact, date_label, line_chart, state_timeline
+from tpp.reports.charts import WAD, line_chart, state_timeline
 
 
 def write_report(path: Path, result, rows: list[dict]) -> Path:
@@ -41,9 +41,7 @@ def write_report(path: Path, result, rows: list[dict]) -> Path:
         "TPP",
     )
     timeline = state_timeline(times, {name: [s.states[name] for s in samples] for name in names})
-    table_rows = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(row[k]))}</td>" for k in row) + "</tr>" for row in rows
-    )
+    table_rows = "\n".join("<tr>" + "".join(f"<td>{html.escape(str(row[k]))}</td>" for k in row) + "</tr>" for row in rows)
     headers = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0]) if rows else ""
     moments = "\n".join(
         f"<tr><td>{m.date}</td><td>{html.escape(m.kind)}</td><td>{html.escape(m.text)}</td></tr>" for m in result.moments

@@ -66,7 +66,16 @@ class Market:
     moves with the square root of the price ratio.
     """
 
-    def __init__(self, price: float, volatility: float, drift: float, lp_value: float, step: int, seed: int, path: tuple[float, ...] | None = None):
+    def __init__(
+        self,
+        price: float,
+        volatility: float,
+        drift: float,
+        lp_value: float,
+        step: int,
+        seed: int,
+        path: tuple[float, ...] | None = None,
+    ):
         self.price0, self.lp_value0 = price, lp_value
         self.price, self.lp_value = price, lp_value
         self.sigma, self.mu = volatility, drift
@@ -111,7 +120,7 @@ class Agent(ABC):
     def staked(self) -> bool:
         return any(p.staked for p in self.positions)
 
-    def enter(self, world: "World", view: ProgrammeView) -> None:
+    def enter(self, world: World, view: ProgrammeView) -> None:
         for p in self.positions:
             if p.capital and not p.staked:
                 view.mechanism.stake(p.capital, sender=p.address)
@@ -119,7 +128,7 @@ class Agent(ABC):
                 view.total_staked += p.capital
         self.next_claim = world.now + self.params.claim_every
 
-    def leave(self, world: "World", view: ProgrammeView) -> None:
+    def leave(self, world: World, view: ProgrammeView) -> None:
         for p in self.positions:
             if p.staked:
                 if not view.halted:
@@ -128,7 +137,7 @@ class Agent(ABC):
                 view.total_staked -= p.staked
                 p.staked = 0
 
-    def claim_if_due(self, world: "World", view: ProgrammeView) -> None:
+    def claim_if_due(self, world: World, view: ProgrammeView) -> None:
         if world.now >= self.next_claim and not view.halted:
             for p in self.positions:
                 if p.staked:
@@ -136,7 +145,7 @@ class Agent(ABC):
             self.next_claim = world.now + self.params.claim_every
 
     @abstractmethod
-    def act(self, world: "World") -> None:
+    def act(self, world: World) -> None:
         """One step of this agent's policy."""
 
 
@@ -149,7 +158,7 @@ class LoyalLP(Agent):
         super().__init__(population, positions, programme, rng)
         self.join_at = join_at
 
-    def act(self, world: "World") -> None:
+    def act(self, world: World) -> None:
         view = world.views[self.programme]
         if not self.staked:
             if world.now >= self.join_at and view.state not in FINAL_STATES:
@@ -169,7 +178,7 @@ class Mercenary(Agent):
         super().__init__(population, positions, programme, rng)
         self.kind = kind
 
-    def act(self, world: "World") -> None:
+    def act(self, world: World) -> None:
         view = world.views[self.programme]
         price, lp_value = world.market.price, world.market.lp_value
         if not self.staked:
@@ -190,7 +199,7 @@ class Whale(Agent):
     kind = "whale"
     entered_for: int = 0  # the epoch end it entered for
 
-    def act(self, world: "World") -> None:
+    def act(self, world: World) -> None:
         view = world.views[self.programme]
         if not self.staked:
             if view.emitting and view.epoch_end - world.now <= self.params.arrive_before_end:
@@ -230,7 +239,7 @@ class Keeper:
         self.interval = interval
         self.next_run = start
 
-    def act(self, world: "World") -> int:
+    def act(self, world: World) -> int:
         if world.now < self.next_run:
             return 0
         self.next_run = world.now + self.interval

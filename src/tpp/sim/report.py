@@ -154,7 +154,9 @@ def _band_chart(title: str, days: list[float], bands: list[Band], unit: str, run
     for k in range(5):
         day = d0 + (d1 - d0) * k / 4
         anchor = "start" if k == 0 else "end" if k == 4 else "middle"
-        parts.append(f'<text x="{x(day):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="{anchor}">day {_e(compact(day))}</text>')
+        parts.append(
+            f'<text x="{x(day):.1f}" y="{base + 16:.1f}" class="tick" text-anchor="{anchor}">day {_e(compact(day))}</text>'
+        )
     for index, band in enumerate(bands):
         color = COLORS[index % len(COLORS)]
         dash = f' stroke-dasharray="{band.dash}"' if band.dash else ""
@@ -163,13 +165,17 @@ def _band_chart(title: str, days: list[float], bands: list[Band], unit: str, run
             f'<polygon points="{outline}" fill="{color}" fill-opacity="{BAND_OPACITY}" stroke="none">'
             f"<title>{_e(band.label)}: p{LOW}–p{HIGH} of {runs} runs</title></polygon>"
         )
-        parts.append(f'<polyline points="{points(days, band.mid)}" fill="none" stroke="{color}" stroke-width="2"{dash}>'
-                     f"<title>{_e(band.label)}: median of {runs} runs</title></polyline>")
+        parts.append(
+            f'<polyline points="{points(days, band.mid)}" fill="none" stroke="{color}" stroke-width="2"{dash}>'
+            f"<title>{_e(band.label)}: median of {runs} runs</title></polyline>"
+        )
         if len(days) == 1:  # a single sample draws no line: mark it
             parts.append(f'<circle cx="{x(days[0]):.1f}" cy="{y(band.mid[0]):.1f}" r="3" fill="{color}"/>')
         ly = legend_top + 18 * index
         parts.append(f'<rect x="{LEFT + 8}" y="{ly - 7}" width="22" height="12" fill="{color}" fill-opacity="{BAND_OPACITY}"/>')
-        parts.append(f'<line x1="{LEFT + 8}" y1="{ly - 1}" x2="{LEFT + 30}" y2="{ly - 1}" stroke="{color}" stroke-width="2"{dash}/>')
+        parts.append(
+            f'<line x1="{LEFT + 8}" y1="{ly - 1}" x2="{LEFT + 30}" y2="{ly - 1}" stroke="{color}" stroke-width="2"{dash}/>'
+        )
         end = f"{band.label}: p50 {_num(band.mid[-1])} on day {compact(days[-1])}"
         if runs > 1:
             end += f" (p{LOW} {_num(band.low[-1])} – p{HIGH} {_num(band.high[-1])})"
@@ -230,9 +236,7 @@ def _comparison(groups: list[tuple[str, list[dict]]], metrics: list[Metric], fir
         best.append(winners if len(winners) < len(medians) else set())  # a tie of all shades nothing
 
     arrows = {"higher": " ↑", "lower": " ↓", None: ""}
-    head = f"<tr><th>{_e(first_header)}</th>" + "".join(
-        f"<th>{_e(m.label + arrows[m.better])}</th>" for m in metrics
-    ) + "</tr>"
+    head = f"<tr><th>{_e(first_header)}</th>" + "".join(f"<th>{_e(m.label + arrows[m.better])}</th>" for m in metrics) + "</tr>"
     body = []
     for i, ((label, rows), row_spreads) in enumerate(zip(groups, spreads)):
         cells = [f"<th>{_e(label)}</th>"]
@@ -269,9 +273,11 @@ RUN_COLUMNS = [
 
 
 def _runs_table(totals: list[dict], labels: dict[Any, str]) -> str:
-    head = "<tr><th>set</th><th>seed</th><th>run</th><th>captured by mercenary + sybil + whale</th>" + "".join(
-        f"<th>{_e(label)}</th>" for label, _, _ in RUN_COLUMNS
-    ) + "</tr>"
+    head = (
+        "<tr><th>set</th><th>seed</th><th>run</th><th>captured by mercenary + sybil + whale</th>"
+        + "".join(f"<th>{_e(label)}</th>" for label, _, _ in RUN_COLUMNS)
+        + "</tr>"
+    )
     body = []
     for row in sorted(totals, key=lambda r: (r.get("set_id"), r.get("seed"), r.get("run_id"))):
         cells = [
@@ -387,7 +393,7 @@ def write_sim_report(path: Path, *, scenario: str, runs: list[dict], series: lis
         set_seeds = sorted({r.get("seed") for r in totals if r.get("set_id") == set_id}, key=str)
         sections.append(
             f"<h3>{_e(labels[set_id])}</h3>"
-            f"<p class=\"facts\">{len(set_seeds)} run(s), seeds {_e(', '.join(str(s) for s in set_seeds)) or '—'}</p>"
+            f'<p class="facts">{len(set_seeds)} run(s), seeds {_e(", ".join(str(s) for s in set_seeds)) or "—"}</p>'
             + _set_charts(set_series)
         )
 

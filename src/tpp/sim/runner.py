@@ -23,8 +23,6 @@ from typing import Any
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, ZERO_ADDRESS, Outcome, State
 from tpp.chain import Chain, Reverted
 from tpp.model import kinds
-from tpp.system.governance import GovernanceError
-from tpp.system.programmes import mechanism_handle
 from tpp.sim.agents import (
     FINAL_STATES,
     Agent,
@@ -40,6 +38,8 @@ from tpp.sim.agents import (
     spread_capital,
 )
 from tpp.sim.trace import Participant, ProgrammeInfo, ProgrammeSample, Sample, Trace, Window
+from tpp.system.governance import GovernanceError
+from tpp.system.programmes import mechanism_handle
 from tpp.system.stack import BudgetParams, StackConfig, deploy_stack
 
 DAY = 86_400
@@ -123,12 +123,16 @@ def _populations(scenario, chain: Chain, views: dict[str, ProgrammeView], seed: 
     return agents, participants
 
 
-def setup(scenario, engine: str, seed: int, record_logs: bool = False) -> tuple[World, list[Agent], list[Participant], list[DelegateState], Keeper | None, int]:
+def setup(
+    scenario, engine: str, seed: int, record_logs: bool = False
+) -> tuple[World, list[Agent], list[Participant], list[DelegateState], Keeper | None, int]:
     """Deploy the stack, vote the programmes in, fund the agents."""
     g = scenario.globals
     chain = Chain.engine(engine, genesis=scenario.start - LEAD_TIME, record_logs=record_logs)
     delegates = {f"delegate-{i}": scenario.delegates.voting_power for i in range(scenario.delegates.count)}
-    params = BudgetParams(g.inflation_threshold, g.allocation, g.max_share_bps, g.cycle_genesis, g.cycle_length, g.window_length, g.load_limit)
+    params = BudgetParams(
+        g.inflation_threshold, g.allocation, g.max_share_bps, g.cycle_genesis, g.cycle_length, g.window_length, g.load_limit
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         stack = deploy_stack(chain, StackConfig(delegates=delegates, budget=params))
     deployer = stack.deployer
@@ -323,7 +327,16 @@ class _Delegation:
         for view, attending, turnout, preferred, default, voted in records:
             took = decided and voted
             self.windows.append(
-                Window(view.name, view.epoch_end - view.window_length, view.epoch_end, len(self.voters), attending, turnout, preferred if took else default, took)
+                Window(
+                    view.name,
+                    view.epoch_end - view.window_length,
+                    view.epoch_end,
+                    len(self.voters),
+                    attending,
+                    turnout,
+                    preferred if took else default,
+                    took,
+                )
             )
         world.now = world.chain.now()
         return 1 if calls else 0
@@ -423,7 +436,7 @@ def _sample(world: World, budget, agents: list[Agent], delegation: _Delegation, 
     """The world at the end of step time `t`. Chain time may be a little later (a vote takes
     about an hour of chain time); the sample keeps the step's time so runs share one grid."""
     now = world.now
-    stakers: dict[str, int] = {name: 0 for name in world.views}
+    stakers: dict[str, int] = dict.fromkeys(world.views, 0)
     for agent in agents:
         stakers[agent.programme] += sum(1 for p in agent.positions if p.staked)
     programmes = {}
@@ -431,7 +444,9 @@ def _sample(world: World, budget, agents: list[Agent], delegation: _Delegation, 
         _read_view(view, now)
         emitted = _emitted(view, now)
         delegation.observe(view, emitted, trace.step)
-        programmes[name] = ProgrammeSample(view.state, view.mechanism.total_minted(), view.total_staked, stakers[name], view.emitting, emitted)
+        programmes[name] = ProgrammeSample(
+            view.state, view.mechanism.total_minted(), view.total_staked, stakers[name], view.emitting, emitted
+        )
     return Sample(
         t,
         world.market.price,

@@ -36,25 +36,25 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
-from tpp.specs import spec as specs
 from tpp.base import units
-from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
 from tpp.base.units import DAY, UnitError
+from tpp.specs import spec as specs
+from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
 
 __all__ = [
-    "Market",
-    "Keeper",
+    "ENGINES",
+    "KINDS",
     "DelegateRule",
     "Delegates",
+    "Keeper",
+    "Market",
     "Population",
-    "Sweep",
-    "Scenario",
     "RunSpec",
+    "Scenario",
+    "Sweep",
     "check_scenario",
-    "load_scenario",
     "expand_sweep",
-    "KINDS",
-    "ENGINES",
+    "load_scenario",
 ]
 
 KINDS = ("loyal_lp", "mercenary", "sybil", "whale")
@@ -231,7 +231,14 @@ def _engine(value: Any) -> str:
 
 
 # What people call the kinds, for suggestions.
-KIND_SYNONYMS = {"farmer": "mercenary", "farmers": "mercenary", "loyal": "loyal_lp", "lp": "loyal_lp", "sybils": "sybil", "whales": "whale"}
+KIND_SYNONYMS = {
+    "farmer": "mercenary",
+    "farmers": "mercenary",
+    "loyal": "loyal_lp",
+    "lp": "loyal_lp",
+    "sybils": "sybil",
+    "whales": "whale",
+}
 
 
 def _kind(value: Any) -> str:
@@ -343,7 +350,7 @@ def _amount_of(value: Any, symbol: str, decimals: int, what: str) -> int:
     if unit is None:
         text, unit = f"{text} {symbol}", symbol
     if unit.lower() not in (symbol.lower(), "wei"):
-        raise UnitError(f'{_show(value)} is in {unit}, but {what} is counted in {symbol} ({hint})')
+        raise UnitError(f"{_show(value)} is in {unit}, but {what} is counted in {symbol} ({hint})")
     return units.parse_amount(text, symbol, decimals)
 
 
@@ -533,7 +540,12 @@ def _place(found: list[tuple[tuple, str]], src: specs.Source, overrides: list[_O
             if related.sweep_key is not None:
                 others = ", ".join(f"{o.key} = {_show(o.value)}" for o in combo if o is not related) if name_others else ""
                 lead = _show(related.value) + (f" (with {others})" if others else "")
-                problem = Problem(src.name, src.index.line(related.sweep_key), specs.field_name(related.sweep_key), f"{lead}: {field}: {message}")
+                problem = Problem(
+                    src.name,
+                    src.index.line(related.sweep_key),
+                    specs.field_name(related.sweep_key),
+                    f"{lead}: {field}: {message}",
+                )
             else:
                 named = ", ".join(f"{o.key} = {_show(o.value)}" for o in combo)
                 problem = Problem(src.name, src.index.line(path), field, f"{message} (with the overrides {named})")
@@ -602,7 +614,10 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
     entries = raw.get("programmes")
     out = _Loaded([], [], False)
     if entries is None:
-        src.error((), 'names no programme specs: add `programmes = ["../liquidity.toml"]` (spec files as `tpp check` reads them, relative to this file)')
+        src.error(
+            (),
+            'names no programme specs: add `programmes = ["../liquidity.toml"]` (spec files as `tpp check` reads them, relative to this file)',
+        )
         return out
     if not isinstance(entries, list) or not entries:
         src.error(("programmes",), 'should list at least one programme spec file, e.g. programmes = ["../liquidity.toml"]')
@@ -621,15 +636,24 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
             src.error(("programmes", i), f"{_show(entry)} is not a file name (write the spec's path in quotes)")
             ok = False
             continue
-        line = _element_line(src, text, ("programmes",), f'{entry}')
+        line = _element_line(src, text, ("programmes",), f"{entry}")
         where = Path(os.path.normpath(path.parent / entry))
         if where.resolve() in seen:
-            src.problems.append(Problem(src.name, line, f"programmes[{i}]", f'"{entry}" is listed twice (also as "{seen[where.resolve()]}")'))
+            src.problems.append(
+                Problem(src.name, line, f"programmes[{i}]", f'"{entry}" is listed twice (also as "{seen[where.resolve()]}")')
+            )
             ok = False
             continue
         seen[where.resolve()] = entry
         if not where.is_file():
-            src.problems.append(Problem(src.name, line, f"programmes[{i}]", f'"{entry}" is not a file (the path is relative to the scenario; looked for {where.resolve()})'))
+            src.problems.append(
+                Problem(
+                    src.name,
+                    line,
+                    f"programmes[{i}]",
+                    f'"{entry}" is not a file (the path is relative to the scenario; looked for {where.resolve()})',
+                )
+            )
             ok = False
             continue
         result = specs.check_spec(where, now=now)
@@ -641,7 +665,9 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
         others = [(e, s) for _, e, s in loaded[:-1]]
         if others and result.spec.globals != others[0][1].globals:
             first_entry, first = others[0]
-            differ = [f for f in first.globals.__dataclass_fields__ if getattr(first.globals, f) != getattr(result.spec.globals, f)]
+            differ = [
+                f for f in first.globals.__dataclass_fields__ if getattr(first.globals, f) != getattr(result.spec.globals, f)
+            ]
             src.problems.append(
                 Problem(
                     src.name,
@@ -656,7 +682,12 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
             twin = next((e for e, s in others if any(q.name == p.name for q in s.programmes)), None)
             if twin is not None:
                 src.problems.append(
-                    Problem(src.name, line, f"programmes[{i}]", f'programme "{p.name}" is also in "{twin}" (programme names must be unique across the specs)')
+                    Problem(
+                        src.name,
+                        line,
+                        f"programmes[{i}]",
+                        f'programme "{p.name}" is also in "{twin}" (programme names must be unique across the specs)',
+                    )
                 )
                 ok = False
     if ok and len(loaded) > 1:
@@ -733,7 +764,10 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
         step = None
     steps = horizon // step if horizon is not None and step is not None else None
     if steps is not None and steps > MAX_STEPS:
-        found.error(("step",), f'"{fmt_d(step)}" makes {units.group(steps)} steps over "{fmt_d(horizon)}", more than {units.group(MAX_STEPS)} (try a longer step)')
+        found.error(
+            ("step",),
+            f'"{fmt_d(step)}" makes {units.group(steps)} steps over "{fmt_d(horizon)}", more than {units.group(MAX_STEPS)} (try a longer step)',
+        )
         steps = None
     if top.seed is not None and top.seed < 0:
         found.error(("seed",), f"{top.seed} is negative; a seed is a whole number >= 0")
@@ -772,7 +806,10 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
         if k.interval == 0:
             found.error(("keeper", "interval"), 'must be longer than zero (try "1d")')
         elif k.interval is not None and step is not None and k.interval % step:
-            found.error(("keeper", "interval"), f'"{fmt_d(k.interval)}" is not a multiple of the step "{fmt_d(step)}" (try "{fmt_d(max(step, k.interval - k.interval % step))}")')
+            found.error(
+                ("keeper", "interval"),
+                f'"{fmt_d(k.interval)}" is not a multiple of the step "{fmt_d(step)}" (try "{fmt_d(max(step, k.interval - k.interval % step))}")',
+            )
         elif k.enabled is not None and interval is not None:
             keeper = Keeper(k.enabled, interval)
 
@@ -821,7 +858,10 @@ def _market(m: Any, steps: int | None, found: _Found) -> Market | None:
                 f"has {len(m.path)} prices; a run of {steps} steps needs {steps + 1} (the start, then one after each step)",
             )
         if m.price is not None and m.path and m.price != m.path[0]:
-            found.error(base + ("price",), f"{m.price:g} differs from the path's first price {m.path[0]:g} (leave `price` out when a path is given)")
+            found.error(
+                base + ("price",),
+                f"{m.price:g} differs from the path's first price {m.path[0]:g} (leave `price` out when a path is given)",
+            )
     if len(found.items) > before or m.volatility is None or m.drift is None or m.lp_value is None:
         return None
     price = m.price if m.price is not None else (m.path[0] if m.path else None)
@@ -857,16 +897,20 @@ def _delegates(raw: Any, g: GlobalParams | None, found: _Found) -> Delegates | N
         if r.iterate_by == 0:
             found.error(rbase + ("iterate_by",), 'must change the cap: write a cut like "-20%" or a raise like "+10%"')
         elif r.iterate_by is not None and abs(r.iterate_by) >= BPS:
-            found.error(rbase + ("iterate_by",), f"{units.format_bps(abs(r.iterate_by))} is not inside -100%..+100% (try \"-20%\")")
+            found.error(rbase + ("iterate_by",), f'{units.format_bps(abs(r.iterate_by))} is not inside -100%..+100% (try "-20%")')
     if len(found.items) > before or r is None or None in (d.count, d.attendance, d.decisions_per_month):
         return None
     if None in (r.continue_below, r.stop_above, r.iterate_by):
         return None
     rule = DelegateRule(continue_below=r.continue_below, stop_above=r.stop_above, iterate_by_bps=r.iterate_by)
-    return Delegates(count=d.count, attendance=d.attendance, decisions_per_month=d.decisions_per_month, voting_power=voting_power, rule=rule)
+    return Delegates(
+        count=d.count, attendance=d.attendance, decisions_per_month=d.decisions_per_month, voting_power=voting_power, rule=rule
+    )
 
 
-def _populations(raw: Any, programmes: list[Programme] | None, step: int | None, horizon: int | None, found: _Found) -> list[Population] | None:
+def _populations(
+    raw: Any, programmes: list[Programme] | None, step: int | None, horizon: int | None, found: _Found
+) -> list[Population] | None:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -911,14 +955,20 @@ def _populations(raw: Any, programmes: list[Programme] | None, step: int | None,
         if claim_every == 0:
             found.error(base + ("claim_every",), 'must be longer than zero (try "7d")')
         elif claim_every is not None and step is not None and claim_every % step:
-            found.error(base + ("claim_every",), f'"{fmt_d(claim_every)}" is not a multiple of the step "{fmt_d(step)}" (try "{fmt_d(max(step, claim_every - claim_every % step))}")')
+            found.error(
+                base + ("claim_every",),
+                f'"{fmt_d(claim_every)}" is not a multiple of the step "{fmt_d(step)}" (try "{fmt_d(max(step, claim_every - claim_every % step))}")',
+            )
         programme = _population_programme(a, programmes, base, found)
 
         join_within, hurdle, exit_below, addresses, arrive = 0, 0.0, 0.0, 1, 0
         if kind == "loyal_lp":
             join_within = a.join_within
             if join_within is not None and horizon is not None and join_within > horizon:
-                found.error(base + ("join_within",), f'"{fmt_d(join_within)}" is longer than the horizon "{fmt_d(horizon)}"; some LPs would never join')
+                found.error(
+                    base + ("join_within",),
+                    f'"{fmt_d(join_within)}" is longer than the horizon "{fmt_d(horizon)}"; some LPs would never join',
+                )
         elif kind in ("mercenary", "sybil"):
             hurdle = a.hurdle if a.hurdle is not None else (None if _failed(a, "hurdle") else DEFAULT_HURDLE)
             exit_below = a.exit_below if a.exit_below is not None else (None if _failed(a, "exit_below") else hurdle)
@@ -931,9 +981,15 @@ def _populations(raw: Any, programmes: list[Programme] | None, step: int | None,
             if kind == "sybil":
                 addresses = a.addresses if a.addresses is not None else (None if _failed(a, "addresses") else DEFAULT_ADDRESSES)
                 if addresses is not None and addresses < 2:
-                    found.error(base + ("addresses",), f"{addresses}: a sybil operator splits its capital over at least 2 addresses")
+                    found.error(
+                        base + ("addresses",), f"{addresses}: a sybil operator splits its capital over at least 2 addresses"
+                    )
         elif kind == "whale":
-            arrive = a.arrive_before_end if a.arrive_before_end is not None else (None if _failed(a, "arrive_before_end") else DEFAULT_ARRIVE)
+            arrive = (
+                a.arrive_before_end
+                if a.arrive_before_end is not None
+                else (None if _failed(a, "arrive_before_end") else DEFAULT_ARRIVE)
+            )
             if arrive == 0:
                 found.error(base + ("arrive_before_end",), 'must be longer than zero (try "7d")')
             elif arrive is not None and programme is not None and programmes:
@@ -944,7 +1000,20 @@ def _populations(raw: Any, programmes: list[Programme] | None, step: int | None,
                         base + ("arrive_before_end",),
                         f'"{fmt_d(arrive)}" is longer than the shortest epoch of {p.name} ({fmt_d(shortest)}); try "{fmt_d(min(DEFAULT_ARRIVE, shortest))}"',
                     )
-        values = (name, kind, a.count, a.capital, programme, a.spread, claim_every, join_within, hurdle, exit_below, addresses, arrive)
+        values = (
+            name,
+            kind,
+            a.count,
+            a.capital,
+            programme,
+            a.spread,
+            claim_every,
+            join_within,
+            hurdle,
+            exit_below,
+            addresses,
+            arrive,
+        )
         if None not in values:
             out.append(Population(*values))
     if len(found.items) > before:
@@ -962,7 +1031,9 @@ def _population_programme(a: Any, programmes: list[Programme] | None, base: tupl
             return None
         if not staking:
             streams = ", ".join(p.name for p in programmes)
-            found.error(base + ("programme",), f"the specs hold no staking programme for LP agents to farm (only streams: {streams})")
+            found.error(
+                base + ("programme",), f"the specs hold no staking programme for LP agents to farm (only streams: {streams})"
+            )
             return None
         return staking[0]
     named = next((p for p in programmes if p.name == a.programme), None)
@@ -1007,7 +1078,7 @@ def _agent_fields(kind: str | None) -> list[str]:
 def _resolve(key: Any, raw: dict) -> tuple[tuple | None, str | None]:
     """The raw key path a dotted parameter path sets, or why it cannot be set."""
     if not isinstance(key, str) or not key:
-        return None, f"{_show(key)} is not a dotted field path (e.g. \"market.volatility\")"
+        return None, f'{_show(key)} is not a dotted field path (e.g. "market.volatility")'
     pops = _population_keys(raw)
     if key == "agents" or key.startswith("agents."):
         parts = key.split(".")
@@ -1037,7 +1108,11 @@ def _resolve(key: Any, raw: dict) -> tuple[tuple | None, str | None]:
         return tuple(key.split(".")), None
     candidates = list(SETTABLE) + [f"agents.{n}.{f}" for n, kind in pops if n for f in _agent_fields(kind)]
     close = difflib.get_close_matches(key, candidates, n=1)
-    hint = f'did you mean "{close[0]}"?' if close else 'e.g. "market.volatility", "delegates.rule.stop_above", "agents.<population>.hurdle"'
+    hint = (
+        f'did you mean "{close[0]}"?'
+        if close
+        else 'e.g. "market.volatility", "delegates.rule.stop_above", "agents.<population>.hurdle"'
+    )
     return None, f'"{key}" is not a field a sweep can set ({hint})'
 
 
@@ -1097,7 +1172,9 @@ def _sweep(raw: dict, src: specs.Source) -> tuple[Sweep | None, list[_Param], bo
         found.error(("sweep", "seeds"), f"{s.seeds}: a sweep runs each parameter set with at least 1 seed")
     table = s.parameters if s.parameters is not None else {}
     if not isinstance(table, dict):
-        found.error(("sweep", "parameters"), 'should be a table of lists, e.g. [sweep.parameters] "market.volatility" = ["40%", "80%"]')
+        found.error(
+            ("sweep", "parameters"), 'should be a table of lists, e.g. [sweep.parameters] "market.volatility" = ["40%", "80%"]'
+        )
         table = {}
     params: list[_Param] = []
     seen: dict[str, tuple] = {}
@@ -1126,16 +1203,24 @@ def _sweep(raw: dict, src: specs.Source) -> tuple[Sweep | None, list[_Param], bo
         params.append(_Param(key, where, target, tuple(values)))
     sets = math.prod(len(p.values) for p in params)
     if sets > MAX_SETS:
-        found.error(("sweep", "parameters"), f"makes {units.group(sets)} parameter sets, more than {units.group(MAX_SETS)} (sweep fewer values, or split the sweep)")
+        found.error(
+            ("sweep", "parameters"),
+            f"makes {units.group(sets)} parameter sets, more than {units.group(MAX_SETS)} (sweep fewer values, or split the sweep)",
+        )
     elif s.seeds is not None and sets * s.seeds > MAX_RUNS:
-        found.error(("sweep", "seeds"), f"{sets} parameter sets x {s.seeds} seeds makes {units.group(sets * s.seeds)} runs, more than {units.group(MAX_RUNS)}")
+        found.error(
+            ("sweep", "seeds"),
+            f"{sets} parameter sets x {s.seeds} seeds makes {units.group(sets * s.seeds)} runs, more than {units.group(MAX_RUNS)}",
+        )
     ok = not found.items
     _place(found.items, src, [])
     sweep = Sweep(s.seeds, {p.key: p.values for p in params}) if ok else None
     return sweep, params, ok
 
 
-def _check_sets(written: dict, path: Path, loaded: _Loaded, sweep: Sweep | None, params: list[_Param], base: set, src: specs.Source) -> None:
+def _check_sets(
+    written: dict, path: Path, loaded: _Loaded, sweep: Sweep | None, params: list[_Param], base: set, src: specs.Source
+) -> None:
     """Every parameter set of the sweep must make a valid scenario. Problems the file has
     anyway are reported once, not again for every set; each new one is put on the fewest
     parameters that cause it (a bad value alone, or the values that clash), so one bad value
@@ -1163,7 +1248,9 @@ def _check_sets(written: dict, path: Path, loaded: _Loaded, sweep: Sweep | None,
 # --- reading -----------------------------------------------------------------------------------
 
 
-def check_scenario(path: str | Path, overrides: dict | None = None, *, seed: int | None = None) -> tuple[Scenario | None, list[Problem]]:
+def check_scenario(
+    path: str | Path, overrides: dict | None = None, *, seed: int | None = None
+) -> tuple[Scenario | None, list[Problem]]:
     """Read and check a scenario (with `overrides` applied, and `seed` replacing the file's);
     every problem found is returned, none raised. Without overrides, each parameter set of the
     sweep is checked too."""
@@ -1185,7 +1272,9 @@ def check_scenario(path: str | Path, overrides: dict | None = None, *, seed: int
             src.problems.append(Problem(shown, 1, f'overrides."{key}"', reason))
             continue
         param = by_key.get(key)  # a value of the file's sweep: problems go to its line
-        applied.append(_Override(key, target, value, param.written if param else None, f"set by the override {key} = {_show(value)}"))
+        applied.append(
+            _Override(key, target, value, param.written if param else None, f"set by the override {key} = {_show(value)}")
+        )
     if seed is not None:
         applied.append(_Override("seed", ("seed",), seed, None, "the seed passed in", in_combination=False))
 

@@ -125,8 +125,10 @@ def _run_pool(tasks: list[RunSpec], workers: int, engine: str | None, on_done) -
                     task = pending.pop(future)
                     try:
                         output = future.result()
-                    except Exception as exc:  # noqa: BLE001 - name the run, keep the cause
-                        raise SweepError(f"sim: run {task.run_id} (seed {task.seed}, {task.overrides or 'no overrides'}) failed: {exc}") from exc
+                    except Exception as exc:
+                        raise SweepError(
+                            f"sim: run {task.run_id} (seed {task.seed}, {task.overrides or 'no overrides'}) failed: {exc}"
+                        ) from exc
                     outputs.append(output)
                     if on_done:
                         on_done(output)
@@ -158,7 +160,7 @@ def _run_ray(tasks: list[RunSpec], engine: str | None, address: str | None, work
                 task = pending.pop(ref)
                 try:
                     output = ray.get(ref)
-                except Exception as exc:  # noqa: BLE001 - name the run, keep the cause
+                except Exception as exc:
                     raise SweepError(f"sim: run {task.run_id} (seed {task.seed}) failed on Ray: {exc}") from exc
                 outputs.append(output)
                 if on_done:
@@ -196,7 +198,9 @@ def _manifest(scenario: Scenario, tasks: list[RunSpec], engine: str, sweep: bool
     }
 
 
-def write_results(out: Path, scenario: Scenario, tasks: list[RunSpec], outputs: list[RunOutput], engine: str, sweep: bool) -> dict[str, Path]:
+def write_results(
+    out: Path, scenario: Scenario, tasks: list[RunSpec], outputs: list[RunOutput], engine: str, sweep: bool
+) -> dict[str, Path]:
     """Parquet tables, the report and the manifest for the runs that finished."""
     from tpp.sim.report import write_sim_report
     from tpp.sim.results import write_table
@@ -210,7 +214,9 @@ def write_results(out: Path, scenario: Scenario, tasks: list[RunSpec], outputs: 
         "runs": write_table(out / "runs.parquet", runs),
         "series": write_table(out / "series.parquet", series),
     }
-    paths["report"] = write_sim_report(out / "report.html", scenario=scenario.name, runs=runs, series=series, parameters=manifest["parameters"])
+    paths["report"] = write_sim_report(
+        out / "report.html", scenario=scenario.name, runs=runs, series=series, parameters=manifest["parameters"]
+    )
     manifest_path = out / "manifest.json"
     tmp = manifest_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(manifest, indent=2, default=str))
@@ -243,13 +249,19 @@ def replay(out: Path, run_id: int, engine: str | None = None) -> tuple[RunOutput
     try:
         manifest = json.loads(manifest_path.read_text())
     except OSError as exc:
-        raise SweepError(f"{manifest_path}: cannot read the manifest ({exc.strerror or exc}); run `tpp sim` with --out {out} first") from exc
+        raise SweepError(
+            f"{manifest_path}: cannot read the manifest ({exc.strerror or exc}); run `tpp sim` with --out {out} first"
+        ) from exc
     except ValueError as exc:
         raise SweepError(f"{manifest_path}: not a tpp manifest ({exc})") from exc
     record = next((r for r in manifest.get("runs", []) if r.get("run_id") == run_id), None)
     if record is None:
         known = [r.get("run_id") for r in manifest.get("runs", [])]
-        raise SweepError(f"{manifest_path}: no run {run_id} (runs recorded: {known[0]}..{known[-1]})" if known else f"{manifest_path}: no runs recorded")
+        raise SweepError(
+            f"{manifest_path}: no run {run_id} (runs recorded: {known[0]}..{known[-1]})"
+            if known
+            else f"{manifest_path}: no runs recorded"
+        )
     files = manifest.get("files", {})
     missing = [f for f in files if not Path(f).exists()]
     if missing:

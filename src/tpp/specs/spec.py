@@ -22,6 +22,7 @@ the delegate load of every evaluation window.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import time
@@ -44,18 +45,18 @@ from tpp.model.programme import DialSpec as Dial
 from tpp.model.programme import ProgrammeSpec
 
 __all__ = [
-    "GlobalParams",
     "AdmittedEpoch",
-    "Dial",
-    "Programme",
-    "SpecFile",
-    "Problem",
-    "SpecError",
     "CheckResult",
+    "Dial",
+    "GlobalParams",
+    "Problem",
+    "Programme",
+    "SpecError",
+    "SpecFile",
     "check_spec",
+    "example_spec",
     "load_spec",
     "summarize",
-    "example_spec",
 ]
 
 BPS = 10_000
@@ -687,7 +688,7 @@ def check_spec(
                     src.error(
                         ("already_committed",),
                         f"is less than the caps of the already admitted epochs together "
-                        f'({units.format_amount(sum(e.cap for e in admitted), token, decimals)})',
+                        f"({units.format_amount(sum(e.cap for e in admitted), token, decimals)})",
                     )
             except UnitError as exc:
                 src.error(("already_committed",), str(exc))
@@ -762,10 +763,8 @@ def _load_globals(raw: dict, spec_path: Path, src: _Source) -> tuple[GlobalParam
 
 def _globals_from(table: dict, src: _Source, base: tuple) -> GlobalParams | None:
     token, decimals = "ZK", 18
-    try:
+    with contextlib.suppress(UnitError):  # a bad symbol is reported where the table is validated
         token = _symbol(table.get("token", "ZK"))
-    except UnitError:
-        pass
     dec = table.get("decimals", 18)
     if isinstance(dec, int) and not isinstance(dec, bool) and 0 <= dec <= 36:
         decimals = dec
@@ -778,7 +777,10 @@ def _globals_from(table: dict, src: _Source, base: tuple) -> GlobalParams | None
     if model.inflation_threshold > MAX_THRESHOLD:
         src.error(base + ("inflation_threshold",), "is above the Budget's largest threshold (2**200 - 1 wei/s)")
     if not 1 <= model.max_share <= BPS:
-        src.error(base + ("max_share",), f"{units.format_bps(model.max_share)} is outside 0.01%..100% (budget: share above 100% / zero share)")
+        src.error(
+            base + ("max_share",),
+            f"{units.format_bps(model.max_share)} is outside 0.01%..100% (budget: share above 100% / zero share)",
+        )
     if model.cycle_length == 0:
         src.error(base + ("cycle_length",), 'must be longer than zero (try "90d")')
     if model.window_length == 0:
@@ -834,7 +836,9 @@ def _load_programmes(
     table = raw.get("programme")
     if table is None:
         close = [k for k in raw if k != "programme" and difflib.get_close_matches(k, ["programme"], n=1)]
-        src.error(close[:1] and (close[0],) or (), "has no programmes: add a [programme.NAME] table (run `tpp init` for an example)")
+        src.error(
+            (close[:1] and (close[0],)) or (), "has no programmes: add a [programme.NAME] table (run `tpp init` for an example)"
+        )
         return []
     if not isinstance(table, dict) or not table:
         src.error(("programme",), "should hold one [programme.NAME] table per programme")
@@ -970,7 +974,9 @@ def _programme_rules(
                 f"{fmt_d(g.cycle_length)} from {units.format_date(g.cycle_genesis)}; try {hint}; programme: epoch end off cycle)",
             )
     if have("first_start") and m.first_start < now:
-        warn.error(base + ("first_start",), f"{units.format_date(m.first_start)} is in the past; the factory refuses a start in the past")
+        warn.error(
+            base + ("first_start",), f"{units.format_date(m.first_start)} is in the past; the factory refuses a start in the past"
+        )
 
     # Outcomes and bounds.
     if have("max_epochs") and not 1 <= m.max_epochs <= UINT16:
@@ -982,7 +988,10 @@ def _programme_rules(
             '(try "20%"; programme: iterate bound above 100%)',
         )
     if have("metadata_uri") and len(m.metadata_uri.encode("utf-8", "replace")) > MAX_URI:
-        err("metadata_uri", f"is {len(m.metadata_uri.encode('utf-8', 'replace'))} bytes; at most {MAX_URI} fit on chain (point to a file instead)")
+        err(
+            "metadata_uri",
+            f"is {len(m.metadata_uri.encode('utf-8', 'replace'))} bytes; at most {MAX_URI} fit on chain (point to a file instead)",
+        )
 
     # Pause condition.
     oracle, comparator, threshold, max_pause = ZERO, None, 0, 0
@@ -1020,12 +1029,19 @@ def _programme_rules(
         dkey = ("dials", dname)
         if dname not in KNOWN_DIALS:
             close = difflib.get_close_matches(dname, list(KNOWN_DIALS), n=1)
-            err(dkey, f'the mechanisms have no dial "{dname}" (known: {", ".join(KNOWN_DIALS)}' + (f'; did you mean "{close[0]}"?)' if close else ")"))
+            err(
+                dkey,
+                f'the mechanisms have no dial "{dname}" (known: {", ".join(KNOWN_DIALS)}'
+                + (f'; did you mean "{close[0]}"?)' if close else ")"),
+            )
             continue
         top = KNOWN_DIALS[dname]
         bps = units.format_bps
         if not d.lower <= d.initial <= d.upper:
-            err(dkey + ("initial",), f"{bps(d.initial)} is outside lower..upper ({bps(d.lower)}..{bps(d.upper)}; programme: dial outside bounds)")
+            err(
+                dkey + ("initial",),
+                f"{bps(d.initial)} is outside lower..upper ({bps(d.lower)}..{bps(d.upper)}; programme: dial outside bounds)",
+            )
         if d.upper > top:
             err(dkey + ("upper",), f"{bps(d.upper)} is above the most the mechanism accepts ({bps(top)})")
         if d.step > d.upper:
@@ -1039,7 +1055,13 @@ def _programme_rules(
         err("dials", 'dials need a `steward = "0x…"` who may turn them (programme: dials need a steward)')
 
     # Later epochs: ends stay aligned only if an epoch lasts a whole number of cycles.
-    if g is not None and have("max_epochs", "epoch_duration") and m.max_epochs > 1 and m.epoch_duration and m.epoch_duration % g.cycle_length:
+    if (
+        g is not None
+        and have("max_epochs", "epoch_duration")
+        and m.max_epochs > 1
+        and m.epoch_duration
+        and m.epoch_duration % g.cycle_length
+    ):
         actual = g.next_boundary(g.cycle_genesis + m.epoch_duration - min(m.epoch_duration, g.cycle_length)) - g.cycle_genesis
         warn.error(
             base + ("epoch_duration",),
@@ -1203,7 +1225,9 @@ def summarize(spec: SpecFile) -> list[str]:
         people = f"  guardian {p.guardian}" + (f", steward {p.steward}" if p.steward != ZERO else "")
         out.append(people)
         if p.oracle != ZERO:
-            out.append(f"  pause ends when oracle {p.oracle} answer {p.comparator} {p.threshold} (raw), or after {d(p.max_pause) if p.max_pause else 'no limit'}")
+            out.append(
+                f"  pause ends when oracle {p.oracle} answer {p.comparator} {p.threshold} (raw), or after {d(p.max_pause) if p.max_pause else 'no limit'}"
+            )
         elif p.max_pause:
             out.append(f"  a pause waits for a vote, at most {d(p.max_pause)}")
         for dial in p.dials:

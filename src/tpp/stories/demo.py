@@ -93,6 +93,8 @@ def run_demo(
     report = write_report(out_dir / "report.html", result, rows)
     events = recorder.write_jsonl(out_dir / "events.jsonl")
     timeline = out_dir / "timeline.json"
-    timeline.write_text(json.dumps([{"date": m.date, "time": m.time, "kind": m.kind, "text": m.text} for m in result.moments], indent=1))
+    timeline.write_text(
+        json.dumps([{"date": m.date, "time": m.time, "kind": m.kind, "text": m.text} for m in result.moments], indent=1)
+    )
     files = {"report": report, "events": events, "timeline": timeline}
     return DemoOutput(result, rows, budget_line, files, len(recorder.records))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tpp.chain import Reverted
@@ -46,7 +46,7 @@ class Moment:
 
     @property
     def date(self) -> str:
-        return datetime.fromtimestamp(self.time, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+        return datetime.fromtimestamp(self.time, tz=UTC).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass
@@ -86,8 +86,11 @@ def run_foundation_story(
 
     stack = deploy_stack(chain, config or StackConfig(budget=BudgetParams()))
     budget = stack.budget
-    say("deploy", "Stack deployed: token, Token and GovOps governors with their timelocks, Budget "
-        "(threshold 0, allocation 0: nothing admissible before a vote)")
+    say(
+        "deploy",
+        "Stack deployed: token, Token and GovOps governors with their timelocks, Budget "
+        "(threshold 0, allocation 0: nothing admissible before a vote)",
+    )
 
     # 1. A GAP vote sets the global bounds and the decision calendar.
     genesis = chain.now() - chain.now() % DAY + 2 * DAY
@@ -99,8 +102,12 @@ def run_foundation_story(
         ],
         "GAP-1: inflation threshold 10 TPP/s, lifetime allocation 100m TPP, 30-day decision cycle",
     )
-    say("vote", "GAP-1 executed: threshold 10 TPP/s, allocation 100m TPP, 30-day cycles with a "
-        "7-day evaluation window", threshold=THRESHOLD, allocation=ALLOCATION)
+    say(
+        "vote",
+        "GAP-1 executed: threshold 10 TPP/s, allocation 100m TPP, 30-day cycles with a 7-day evaluation window",
+        threshold=THRESHOLD,
+        allocation=ALLOCATION,
+    )
 
     # 2. One TPP vote gives the Budget the token's minter role and admits three epochs.
     start = budget.next_cycle_boundary(chain.now() + DAY)
@@ -117,22 +124,32 @@ def run_foundation_story(
         minter = minters[name]
         calls.append((minter, "grantRole", (minter.MINTER_ROLE(), mechanisms[name])))
     stack.tpp_vote(calls, "TPP-1: three programmes (liquidity 10m, builders 8m, research 6m TPP) for one 30-day epoch")
-    say("vote", f"TPP-1 executed in one vote: Budget may mint; 3 epochs admitted, aggregate rate "
-        f"{budget.rate_at(start) / WAD:.2f} TPP/s of 10", rate=budget.rate_at(start))
+    say(
+        "vote",
+        f"TPP-1 executed in one vote: Budget may mint; 3 epochs admitted, aggregate rate "
+        f"{budget.rate_at(start) / WAD:.2f} TPP/s of 10",
+        rate=budget.rate_at(start),
+    )
 
     # 3. A fourth admission over the threshold is refused, even with a passing vote.
     fourth = chain.deploy("CappedMinter", budget.address, stack.tpp_executor.address, FOURTH_CAP, start, end, True)
     refused_reason = ""
     try:
         with chain.reverts():
-            stack.tpp_vote([(budget, "admit", (fourth.address, FOURTH_CAP, start, end))],
-                           "TPP-2: a fourth 5m TPP programme in the same epoch")
+            stack.tpp_vote(
+                [(budget, "admit", (fourth.address, FOURTH_CAP, start, end))],
+                "TPP-2: a fourth 5m TPP programme in the same epoch",
+            )
     except Reverted as exc:
         refused_reason = exc.reason
     if not refused_reason:
         raise AssertionError("story: the fourth admission was expected to be refused")
-    say("refused", f"TPP-2 passed the vote but its execution reverted: {refused_reason!r} "
-        f"(headroom left: {budget.headroom(start, end) / WAD:,.0f} TPP)", reason=refused_reason)
+    say(
+        "refused",
+        f"TPP-2 passed the vote but its execution reverted: {refused_reason!r} "
+        f"(headroom left: {budget.headroom(start, end) / WAD:,.0f} TPP)",
+        reason=refused_reason,
+    )
 
     # 4. The epoch runs; each mechanism mints what has unlocked, no more.
     samples: list[Sample] = []
@@ -153,7 +170,9 @@ def run_foundation_story(
         now = chain.now()
         sample = Sample(now, budget.total_minted(), budget.scheduled_supply(now), budget.rate_at(now))
         samples.append(sample)
-        say("mint", f"Day {day}: {sample.total_minted / WAD:,.0f} TPP minted of "
-            f"{sample.scheduled_supply / WAD:,.0f} scheduled", minted=sample.total_minted)
+        say(
+            "mint",
+            f"Day {day}: {sample.total_minted / WAD:,.0f} TPP minted of {sample.scheduled_supply / WAD:,.0f} scheduled",
+            minted=sample.total_minted,
+        )
     return StoryResult(stack, minters, mechanisms, (start, end), moments, samples, refused_reason)
-

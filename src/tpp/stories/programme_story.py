@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE, THROTTLE, TOKEN_MINTER_ROLE, Outcome, State, dial_id
@@ -71,7 +71,7 @@ class Moment:
 
     @property
     def date(self) -> str:
-        return datetime.fromtimestamp(self.time, tz=timezone.utc).strftime("%Y-%m-%d")
+        return datetime.fromtimestamp(self.time, tz=UTC).strftime("%Y-%m-%d")
 
 
 @dataclass
@@ -157,8 +157,11 @@ def run_programme_story(
 
     stack = deploy_stack(chain, StackConfig())
     budget, token, factory = stack.budget, stack.token, stack.factory
-    say("deploy", "Local stack deployed: token, Token and GovOps governors with timelocks, Budget, "
-        "programme factory (no bounds yet: nothing can be minted before a vote)")
+    say(
+        "deploy",
+        "Local stack deployed: token, Token and GovOps governors with timelocks, Budget, "
+        "programme factory (no bounds yet: nothing can be minted before a vote)",
+    )
 
     # GAP-1: bounds and calendar.
     genesis = chain.now() - chain.now() % DAY + 2 * DAY
@@ -172,8 +175,11 @@ def run_programme_story(
         ],
         "GAP-1: threshold 10 TPP/s, allocation 100m TPP, 30-day decision cycle with a 7-day window",
     )
-    say("vote", "GAP-1 executed: inflation threshold 10 TPP/s, allocation 100m TPP, an epoch may "
-        "take half of what is left, 30-day cycles ending in a shared 7-day evaluation window")
+    say(
+        "vote",
+        "GAP-1 executed: inflation threshold 10 TPP/s, allocation 100m TPP, an epoch may "
+        "take half of what is left, 30-day cycles ending in a shared 7-day evaluation window",
+    )
 
     # TPP-1: one vote creates the whole portfolio.
     safe = chain.actor("builders-safe")
@@ -204,8 +210,11 @@ def run_programme_story(
         if recorder is not None:
             recorder.label(programme.address, p.name)
             recorder.label(programme.mechanism(), f"{p.name} mechanism")
-    say("vote", f"TPP-1 executed: one vote created 3 programmes; aggregate scheduled rate "
-        f"{budget.rate_at(start) / WAD:.2f} TPP/s of {THRESHOLD / WAD:.0f}")
+    say(
+        "vote",
+        f"TPP-1 executed: one vote created 3 programmes; aggregate scheduled rate "
+        f"{budget.rate_at(start) / WAD:.2f} TPP/s of {THRESHOLD / WAD:.0f}",
+    )
 
     # Participants: LP holders of the two pools, some joining late.
     participants = []
@@ -261,7 +270,10 @@ def run_programme_story(
                 "usdc-pool takes its default (STOP)",
             )
             slate_done = True
-            say("vote", "TPP-2 executed: builders-stream CONTINUE, eth-pool ITERATE (-20% rate); usdc-pool left to its default STOP")
+            say(
+                "vote",
+                "TPP-2 executed: builders-stream CONTINUE, eth-pool ITERATE (-20% rate); usdc-pool left to its default STOP",
+            )
 
         # Participants act.
         if day < total_days:
@@ -313,4 +325,6 @@ def run_programme_story(
             actions["claim"] += 1
     say("end", "All programmes stopped by themselves; participants claimed what they earned")
     kinds_by_name = {p.name: p.kind for p in PROGRAMMES}
-    return DemoResult(stack, programmes, mechanisms, stake_tokens, safe, steward, participants, moments, samples, start, actions, kinds_by_name)
+    return DemoResult(
+        stack, programmes, mechanisms, stake_tokens, safe, steward, participants, moments, samples, start, actions, kinds_by_name
+    )

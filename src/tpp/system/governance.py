@@ -100,9 +100,7 @@ def _address(value: Any) -> str:
 # Deploying the stand-in
 
 
-def deploy_governor(
-    chain: Chain, name: str, token: Any, settings: GovernorSettings, *, sender: Any = None
-) -> tuple[Any, Any]:
+def deploy_governor(chain: Chain, name: str, token: Any, settings: GovernorSettings, *, sender: Any = None) -> tuple[Any, Any]:
     """Deploy one TppGovernor and its TimelockController; returns ``(governor, timelock)``.
 
     The timelock is deployed first with the governor's (predicted) address as its only

@@ -54,9 +54,7 @@ class StackConfig:
     """What `deploy_stack` builds."""
 
     # Delegates (role names) and the voting power (wei) each is minted and self-delegates.
-    delegates: dict[str, int] = field(
-        default_factory=lambda: {f"delegate-{i}": (4 - i) * 10_000_000 * WAD for i in range(4)}
-    )
+    delegates: dict[str, int] = field(default_factory=lambda: {f"delegate-{i}": (4 - i) * 10_000_000 * WAD for i in range(4)})
     tpp_governor: GovernorSettings = field(default_factory=GovernorSettings)
     gap_governor: GovernorSettings = field(default_factory=GovernorSettings)
     budget: BudgetParams = field(default_factory=BudgetParams)

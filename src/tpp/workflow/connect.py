@@ -10,7 +10,6 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from eth_account import Account
 
@@ -22,7 +21,9 @@ from tpp.workflow.devnet import devnet_chain
 __all__ = ["account_from_environment", "open_chain"]
 
 
-def account_from_environment(keystore: Path | None = None, password: str | None = None, prompt: Callable[[str], str] | None = None):
+def account_from_environment(
+    keystore: Path | None = None, password: str | None = None, prompt: Callable[[str], str] | None = None
+):
     """A signing account: an encrypted keystore file (password from TPP_KEYSTORE_PASSWORD or a
     prompt) or the TPP_PRIVATE_KEY environment variable. Never a key in a config file."""
     if keystore is not None:
@@ -49,7 +50,13 @@ def account_from_environment(keystore: Path | None = None, password: str | None 
 
 
 def open_chain(
-    rpc: str | None = None, embedded: bool = False, keystore: Path | None = None, root: Path = DEFAULT_ROOT, prompt=None, *, read_only: bool = False
+    rpc: str | None = None,
+    embedded: bool = False,
+    keystore: Path | None = None,
+    root: Path = DEFAULT_ROOT,
+    prompt=None,
+    *,
+    read_only: bool = False,
 ) -> Chain:
     """The chain a command works on: --embedded, --rpc URL, or the running devnet (default).
     On an RPC, the sender is the keystore / TPP_PRIVATE_KEY account (`read_only`: none needed);
@@ -71,5 +78,3 @@ def open_chain(
     elif chain.is_local:
         chain.set_sender(chain.actor("keeper"))
     return chain
-
-

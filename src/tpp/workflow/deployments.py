@@ -66,7 +66,7 @@ class Deployments:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], path: Path | None = None) -> "Deployments":
+    def from_json(cls, data: Mapping[str, Any], path: Path | None = None) -> Deployments:
         return cls(
             chain_id=int(data["chain_id"]),
             stack={str(k): str(v) for k, v in data.get("stack", {}).items()},
@@ -128,14 +128,14 @@ def record_programme(deployments: Deployments, name: str, address: str, mechanis
     return deployments
 
 
-def record_programmes(deployments: Deployments, chain: Chain, names_and_kinds: Iterable[tuple[str, str]], addresses: Iterable[str]) -> Deployments:
+def record_programmes(
+    deployments: Deployments, chain: Chain, names_and_kinds: Iterable[tuple[str, str]], addresses: Iterable[str]
+) -> Deployments:
     """Record programmes created in one factory call, reading each one's mechanism."""
     for (name, kind), address in zip(names_and_kinds, addresses):
         programme = chain.at("Programme", str(address))
         record_programme(deployments, name, str(address), str(programme.mechanism()), kind)
     return deployments
-
-
 
 
 def only_recorded(root: Path = DEFAULT_ROOT) -> Deployments | None:

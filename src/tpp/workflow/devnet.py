@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from tpp.base import units
-from tpp.chain.anvil import LOOPBACK, AnvilError, rpc_call
 from tpp.chain import Chain
+from tpp.chain.anvil import LOOPBACK, AnvilError, rpc_call
 from tpp.system.stack import deploy_stack
 from tpp.workflow.deployments import DEFAULT_ROOT, OpsError, load_deployments, record_stack
 
@@ -124,13 +124,20 @@ def start_node(root: Path = DEFAULT_ROOT, port: int = DEFAULT_PORT) -> dict[str,
         raise OpsError(f"{url}: something already listens there; pick another port with --port")
     args = [
         str(_anvil_executable()),
-        "--host", LOOPBACK,
-        "--port", str(port),
-        "--chain-id", str(DEVNET_CHAIN_ID),
-        "--accounts", "0",
-        "--gas-limit", "60000000",
-        "--code-size-limit", "49152",
-        "--state", str(paths.state),
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--chain-id",
+        str(DEVNET_CHAIN_ID),
+        "--accounts",
+        "0",
+        "--gas-limit",
+        "60000000",
+        "--code-size-limit",
+        "49152",
+        "--state",
+        str(paths.state),
     ]
     with open(paths.log, "ab") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -246,7 +253,9 @@ def devnet_warp(root: Path = DEFAULT_ROOT, seconds: int | None = None, to: int |
         raise OpsError("warp needs either a duration or --to DATE")
     if to is not None:
         if to <= before:
-            raise OpsError(f"chain time is already {units.format_date(before)}; time only moves forward (asked for {units.format_date(to)})")
+            raise OpsError(
+                f"chain time is already {units.format_date(before)}; time only moves forward (asked for {units.format_date(to)})"
+            )
         seconds = to - before
     assert seconds is not None
     if seconds <= 0:

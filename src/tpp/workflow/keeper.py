@@ -67,7 +67,9 @@ def read_latest(chain: Chain) -> None:
     chain.refresh()
 
 
-def status(chain: Chain, deployments: Deployments | Mapping[str, Any], dials: Iterable[str] = KNOWN_DIALS) -> list[dict[str, Any]]:
+def status(
+    chain: Chain, deployments: Deployments | Mapping[str, Any], dials: Iterable[str] = KNOWN_DIALS
+) -> list[dict[str, Any]]:
     """One dict per programme: state, epoch and its window, minted vs cap and vs the linear
     unlock, the next time-driven transition and when it is due, and the known dials."""
     read_latest(chain)
@@ -118,7 +120,9 @@ def status(chain: Chain, deployments: Deployments | Mapping[str, Any], dials: It
         for dial in dials:
             value, lower, upper, step, cooldown, last_move = (int(x) for x in p.dial(dial_id(dial)))
             if upper:
-                row["dials"][dial] = dict(value=value, lower=lower, upper=upper, step=step, cooldown=cooldown, last_move=last_move)
+                row["dials"][dial] = dict(
+                    value=value, lower=lower, upper=upper, step=step, cooldown=cooldown, last_move=last_move
+                )
         rows.append(row)
     return rows
 
@@ -160,7 +164,11 @@ class Action:
 
     def line(self) -> str:
         if self.kind == "advanced":
-            path = " → ".join([self.transitions[0][0], *(new for _, new in self.transitions)]) if self.transitions else f"{self.old_state} → {self.new_state}"
+            path = (
+                " → ".join([self.transitions[0][0], *(new for _, new in self.transitions)])
+                if self.transitions
+                else f"{self.old_state} → {self.new_state}"
+            )
             return f"{self.name}: {path}"
         return f"{self.name}: {self.kind} ({self.detail or self.old_state})"
 
@@ -204,7 +212,7 @@ def advance_due(chain: Chain, programmes: Deployments | Mapping[str, Any], sende
         # Simulate on the latest state (network: a fresh fork of the node's latest block).
         try:
             p.advance(simulate=True, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - a revert of any kind: do not send
+        except Exception as exc:
             if is_rpc_failure(exc):
                 raise
             actions.append(Action(name, address, "reverted", old_state, old_state, detail=str(exc).splitlines()[0][:160]))
@@ -277,7 +285,7 @@ def keeper(
         try:
             actions = advance_due(chain, deployments, sender=sender)
             last_seen = chain.now()
-        except Exception as exc:  # noqa: BLE001 - only transport failures are retried
+        except Exception as exc:
             if not is_rpc_failure(exc):
                 raise
             failures_in_a_row += 1
@@ -322,5 +330,3 @@ def install_stop_handlers(stop_event: threading.Event) -> Callable[[], None]:
             signal.signal(sig, old)
 
     return restore
-
-

@@ -14,10 +14,10 @@ The steward of the local flow is the local actor named "steward": a spec whose p
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import tomllib
 from collections.abc import Callable
-import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,13 @@ __all__ = [
     "DecisionResult",
     "DeployResult",
     "OnchainCheck",
-    "deploy_file",
-    "earliest_start",
-    "global_differences",
     "admitted_from_budget",
     "check_onchain",
     "decide_locally",
+    "deploy_file",
     "deploy_spec",
+    "earliest_start",
+    "global_differences",
     "globals_from_budget",
     "move_dial",
     "parse_cap",
@@ -106,7 +106,15 @@ class OnchainCheck(CheckResult):
     on_chain: list[str] = field(default_factory=list)  # spec programmes already deployed
 
 
-_GLOBAL_FIELDS = ("inflation_threshold", "allocation", "max_share_bps", "cycle_genesis", "cycle_length", "window_length", "load_limit")
+_GLOBAL_FIELDS = (
+    "inflation_threshold",
+    "allocation",
+    "max_share_bps",
+    "cycle_genesis",
+    "cycle_length",
+    "window_length",
+    "load_limit",
+)
 
 
 def _describe(g: GlobalParams, name: str) -> str:
@@ -143,7 +151,9 @@ def _own_epochs(chain: Chain, admitted: list[AdmittedEpoch], programmes: list[st
     return own
 
 
-def check_onchain(path: str | Path, chain: Chain, budget_address: str, now: int | None = None, deployments: Deployments | None = None) -> OnchainCheck:
+def check_onchain(
+    path: str | Path, chain: Chain, budget_address: str, now: int | None = None, deployments: Deployments | None = None
+) -> OnchainCheck:
     """`spec.check_spec` against a deployed Budget: its parameters, admitted epochs and
     committed total replace what the file says. Programmes of the spec that are already
     recorded on this chain (same name) are not counted twice: their admitted epochs are left
@@ -161,7 +171,9 @@ def check_onchain(path: str | Path, chain: Chain, budget_address: str, now: int 
             committed -= sum(e.cap for e in admitted if e.name in own)
             admitted = [e for e in admitted if e.name not in own]
             on_chain = names
-    result = check_spec(path, globals=params, already_admitted=admitted, committed=committed, now=chain.now() if now is None else now)
+    result = check_spec(
+        path, globals=params, already_admitted=admitted, committed=committed, now=chain.now() if now is None else now
+    )
     return OnchainCheck(result.spec, result.errors, result.warnings, differences, on_chain)
 
 
@@ -188,12 +200,13 @@ def _stack_handles(chain: Chain, deployments: Deployments) -> dict[str, Any]:
 def _local_vote(chain: Chain, governor: Any, targets, values, calldatas, description: str) -> int:
     """One vote on a local governor with the local delegates, propose to execute."""
     if not chain.is_local:
-        raise OpsError("a vote can only be run here on the devnet or the embedded chain; put the payload to delegates with `tpp propose`")
+        raise OpsError(
+            "a vote can only be run here on the devnet or the embedded chain; put the payload to delegates with `tpp propose`"
+        )
     delegates = [chain.actor(name) for name in LOCAL_DELEGATES]
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            with chain.reverts():
-                return run_proposal(chain, governor, targets, values, calldatas, description, delegates)
+        with contextlib.redirect_stdout(io.StringIO()), chain.reverts():
+            return run_proposal(chain, governor, targets, values, calldatas, description, delegates)
     except GovernanceError as exc:
         raise OpsError(str(exc)) from exc
     except Reverted as exc:
@@ -201,11 +214,21 @@ def _local_vote(chain: Chain, governor: Any, targets, values, calldatas, descrip
 
 
 def budget_matches(params: Any, onchain: Any) -> bool:
-    fields = ("inflation_threshold", "allocation", "max_share_bps", "cycle_genesis", "cycle_length", "window_length", "load_limit")
+    fields = (
+        "inflation_threshold",
+        "allocation",
+        "max_share_bps",
+        "cycle_genesis",
+        "cycle_length",
+        "window_length",
+        "load_limit",
+    )
     return all(getattr(params, f) == getattr(onchain, f) for f in fields)
 
 
-def set_globals_locally(chain: Chain, deployments: Deployments, params: Any, say: Callable[[str], None] = lambda text: None) -> int | None:
+def set_globals_locally(
+    chain: Chain, deployments: Deployments, params: Any, say: Callable[[str], None] = lambda text: None
+) -> int | None:
     """On a local chain: one GAP vote (GovOps governor, local delegates) setting the Budget's
     parameters to `params` where they differ. Returns the proposal id, None if nothing differs."""
     h = _stack_handles(chain, deployments)
@@ -220,7 +243,11 @@ def set_globals_locally(chain: Chain, deployments: Deployments, params: Any, say
         calls.append(("set_allocation", (params.allocation,)))
     if params.max_share_bps != current.max_share_bps:
         calls.append(("set_max_share", (params.max_share_bps,)))
-    if (params.cycle_genesis, params.cycle_length, params.window_length) != (current.cycle_genesis, current.cycle_length, current.window_length):
+    if (params.cycle_genesis, params.cycle_length, params.window_length) != (
+        current.cycle_genesis,
+        current.cycle_length,
+        current.window_length,
+    ):
         calls.append(("set_decision_cycle", (params.cycle_genesis, params.cycle_length, params.window_length)))
     if params.load_limit != current.load_limit:
         calls.append(("set_load_limit", (params.load_limit,)))
@@ -285,7 +312,9 @@ def deploy_file(
     deployments file, its first starts against the time the votes take, and then both votes
     run in full inside a snapshot that is rolled back."""
     if not chain.is_local:
-        raise OpsError("this chain has a real governor: tpp does not deploy here; put the portfolio to a vote with `tpp propose FILE`")
+        raise OpsError(
+            "this chain has a real governor: tpp does not deploy here; put the portfolio to a vote with `tpp propose FILE`"
+        )
     if fresh_stack:
         with contextlib.redirect_stdout(io.StringIO()):
             record_stack(deployments, deploy_stack(chain))
@@ -297,7 +326,9 @@ def deploy_file(
     spec = result.spec
     clash = [p.name for p in spec.programmes if p.name in deployments.programmes]
     if clash:
-        raise OpsError(f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec (nothing was sent)")
+        raise OpsError(
+            f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec (nothing was sent)"
+        )
     current = globals_from_budget(chain, deployments.stack.get("budget", ""))
     gap_vote = set_globals and not budget_matches(spec.globals, current)
     earliest = earliest_start(chain, deployments, gap_vote)
@@ -317,7 +348,9 @@ def deploy_file(
     return _deploy(chain, spec, deployments, set_globals, say)
 
 
-def deploy_spec(chain: Chain, spec: Any, deployments: Deployments, say: Callable[[str], None] = lambda text: None) -> DeployResult:
+def deploy_spec(
+    chain: Chain, spec: Any, deployments: Deployments, say: Callable[[str], None] = lambda text: None
+) -> DeployResult:
     """Put a spec's portfolio through the local Token governor (propose, vote, queue, execute
     with the local delegates) and record every created programme by the spec's name."""
     if not chain.is_local:
@@ -329,7 +362,9 @@ def deploy_spec(chain: Chain, spec: Any, deployments: Deployments, say: Callable
     h = _stack_handles(chain, deployments)
     clash = [p.name for p in spec.programmes if p.name in deployments.programmes]
     if clash:
-        raise OpsError(f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec")
+        raise OpsError(
+            f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec"
+        )
     setup = not factory_authorised(chain, deployments)
     try:
         payload = portfolio_payload(spec, h["factory"].address, h["budget"].address, h["token"].address, include_setup=setup)
@@ -338,7 +373,9 @@ def deploy_spec(chain: Chain, spec: Any, deployments: Deployments, say: Callable
     factory = h["factory"]
     first = int(factory.programme_count())
     say(f"TPP vote: {payload.title} ({len(payload.calls)} call(s){', with the setup grants' if setup else ''})")
-    pid = _local_vote(chain, h["tpp_governor"], payload.targets, payload.values, payload.calldatas, _salted(payload.description, chain))
+    pid = _local_vote(
+        chain, h["tpp_governor"], payload.targets, payload.values, payload.calldatas, _salted(payload.description, chain)
+    )
     read_latest(chain)
     count = int(factory.programme_count())
     addresses = [str(factory.programme_at(i)) for i in range(first, count)]
@@ -377,7 +414,9 @@ class DecisionResult:
         return f"proposal {self.proposal_id} executed: {self.name} pending outcome {self.outcome}{cap} (state {self.state})"
 
 
-def decide_locally(chain: Chain, deployments: Deployments, name: str, outcome: str, cap: int | str | None = None) -> DecisionResult:
+def decide_locally(
+    chain: Chain, deployments: Deployments, name: str, outcome: str, cap: int | str | None = None
+) -> DecisionResult:
     """A one-decision slate for `name` through the local Token governor. The programme is
     advanced first if a transition is due; the decision is simulated from the TPP executor
     now, and the vote must be able to execute before the evaluation window closes. `cap` is
@@ -411,12 +450,16 @@ def decide_locally(chain: Chain, deployments: Deployments, name: str, outcome: s
             f"programme {name}: a vote started now executes after the evaluation window closes at "
             f"{units.format_date(window_end)} (a vote needs {units.format_duration(needed)}; programme: not in evaluation window)"
         )
-    pid = _local_vote(chain, h["tpp_governor"], payload.targets, payload.values, payload.calldatas, _salted(payload.description, chain))
+    pid = _local_vote(
+        chain, h["tpp_governor"], payload.targets, payload.values, payload.calldatas, _salted(payload.description, chain)
+    )
     read_latest(chain)
     return DecisionResult(name, pid, code.name, cap_text, State.label(p.state()))
 
 
-def move_dial(chain: Chain, deployments: Deployments, name: str, dial: str, value: int, reason: str, sender: str | None = None) -> int:
+def move_dial(
+    chain: Chain, deployments: Deployments, name: str, dial: str, value: int, reason: str, sender: str | None = None
+) -> int:
     """The steward moves `dial` of programme `name` to `value`; simulated first, so a move the
     programme would refuse (bounds, step, cooldown, not the steward) raises OpsError with the
     rule. Returns the dial's new value."""
@@ -455,5 +498,3 @@ def parse_dial_value(text: str) -> int:
         return units.parse_bps(text)
     except units.UnitError as exc:
         raise OpsError(f'dial value "{text}": {exc} (or a plain integer)') from exc
-
-

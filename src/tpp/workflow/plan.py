@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +40,12 @@ __all__ = [
     "Move",
     "Plan",
     "PlannedEpoch",
+    "ics_text",
     "load_for_plan",
     "make_plan",
-    "write_plan",
-    "ics_text",
     "markdown_text",
     "supply_svg",
+    "write_plan",
 ]
 
 DEFAULT_MAX_SHIFT = 4  # cycles a programme may be moved later before the plan gives up
@@ -328,7 +328,7 @@ def _fold(line: str) -> list[str]:
 
 
 def _ics_time(t: int) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def ics_text(plan: Plan, now: int | None = None) -> str:
@@ -445,10 +445,7 @@ def supply_svg(plan: Plan) -> str:
         ),
     ]
     names = list(dict.fromkeys(e.programme for e in plan.epochs))
-    per = [
-        (name, [sum(e.supply_at(t) for e in plan.epochs if e.programme == name) / one for t in times], "")
-        for name in names
-    ]
+    per = [(name, [sum(e.supply_at(t) for e in plan.epochs if e.programme == name) / one for t in times], "") for name in names]
     for i in range(0, len(per), SERIES_PER_CHART):
         part = f" ({i // SERIES_PER_CHART + 1})" if len(per) > SERIES_PER_CHART else ""
         charts.append(line_chart(f"Scheduled supply per programme{part}", times, per[i : i + SERIES_PER_CHART], g.token))

@@ -52,7 +52,7 @@ from tpp.base.vocab import (
 from tpp.chain.abi import FunctionAbi, functions_of
 from tpp.chain.artifacts import abi_of
 from tpp.model import kinds
-from tpp.specs.spec import GlobalParams, SpecError, SpecFile, ZERO, check_spec, load_spec
+from tpp.specs.spec import ZERO, GlobalParams, SpecError, SpecFile, check_spec, load_spec
 
 __all__ = [
     "Call",
@@ -227,7 +227,13 @@ class Payload:
                 "createdFromOwnerAddress": "",
             },
             "transactions": [
-                {"to": c.target, "value": str(c.value), "data": "0x" + c.data.hex(), "contractMethod": None, "contractInputsValues": None}
+                {
+                    "to": c.target,
+                    "value": str(c.value),
+                    "data": "0x" + c.data.hex(),
+                    "contractMethod": None,
+                    "contractInputsValues": None,
+                }
                 for c in self.calls
             ],
         }
@@ -270,7 +276,6 @@ def portfolio_payload(
     With `include_setup`, the vote first grants the token's MINTER_ROLE to `budget` and the
     Budget's ADMITTER_ADMIN_ROLE to `factory` (what a first portfolio needs; later portfolios
     leave it out)."""
-    from tpp.specs.spec import load_spec
 
     spec = spec_file if isinstance(spec_file, SpecFile) else load_spec(spec_file)
     if not spec.programmes:
@@ -345,8 +350,14 @@ def _portfolio_text(payload: Payload, spec: SpecFile) -> str:
         rows = [
             (target, f"`{p.target}`"),
             ("cap per epoch", f"{amount(p.epoch_cap)} ({g.short(p.epoch_cap)})"),
-            ("first epoch", f"{date(p.first_start)} → {date(p.first_end)} ({dur(p.first_end - p.first_start)}), at most {g.rate(p.first_rate)}"),
-            ("later epochs", f"{dur(p.epoch_duration)} each, up to {p.max_epochs} epoch{'s' if p.max_epochs != 1 else ''} in all"),
+            (
+                "first epoch",
+                f"{date(p.first_start)} → {date(p.first_end)} ({dur(p.first_end - p.first_start)}), at most {g.rate(p.first_rate)}",
+            ),
+            (
+                "later epochs",
+                f"{dur(p.epoch_duration)} each, up to {p.max_epochs} epoch{'s' if p.max_epochs != 1 else ''} in all",
+            ),
             ("evaluation window", f"last {dur(p.window_length)} of each epoch"),
             ("default outcome", p.default_outcome),
             ("ITERATE bound", f"±{bps(p.iterate_cap_bps)} of the cap" if p.iterate_cap_bps else "none (ITERATE not allowed)"),
@@ -354,11 +365,21 @@ def _portfolio_text(payload: Payload, spec: SpecFile) -> str:
             ("steward", f"`{p.steward}`" if p.steward != ZERO else "none"),
         ]
         if p.oracle != ZERO:
-            rows.append(("pause", f"ends when oracle `{p.oracle}` reads {p.comparator} {p.threshold} (raw), at most {dur(p.max_pause) if p.max_pause else 'no limit'}"))
+            rows.append(
+                (
+                    "pause",
+                    f"ends when oracle `{p.oracle}` reads {p.comparator} {p.threshold} (raw), at most {dur(p.max_pause) if p.max_pause else 'no limit'}",
+                )
+            )
         elif p.max_pause:
             rows.append(("pause", f"a vote resumes it; it stops after {dur(p.max_pause)}"))
         for d in p.dials:
-            rows.append((f"dial {d.name}", f"{bps(d.initial)} within {bps(d.lower)}..{bps(d.upper)}, step {bps(d.step)}, cooldown {dur(d.cooldown)}"))
+            rows.append(
+                (
+                    f"dial {d.name}",
+                    f"{bps(d.initial)} within {bps(d.lower)}..{bps(d.upper)}, step {bps(d.step)}, cooldown {dur(d.cooldown)}",
+                )
+            )
         if p.metadata_uri:
             rows.append(("metadata", p.metadata_uri))
         out += ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
@@ -454,7 +475,7 @@ def load_slate(path: str | Path, programmes: Mapping[str, str] | None = None) ->
         reason = "depth held; try a quarter less"
 
     A decision's key may be an address instead of a name, or carry ``address = "0x…"``."""
-    from tpp.specs.spec import SpecError, load_spec
+    from tpp.specs.spec import SpecError
 
     path = Path(path)
     try:
@@ -486,7 +507,9 @@ def load_slate(path: str | Path, programmes: Mapping[str, str] | None = None) ->
             raise ProposalError(f'{path}: decision.{key} should be a table (outcome = "STOP", …)')
         extra = sorted(set(entry) - {"outcome", "new_cap", "reason", "address"})
         if extra:
-            raise ProposalError(f"{path}: decision.{key}: unknown key(s) {', '.join(extra)} (known: outcome, new_cap, reason, address)")
+            raise ProposalError(
+                f"{path}: decision.{key}: unknown key(s) {', '.join(extra)} (known: outcome, new_cap, reason, address)"
+            )
         if "address" in entry:
             names[key] = str(entry["address"])
         cap = 0
@@ -572,7 +595,8 @@ def _slate_text(payload: Payload, decisions: list[Decision], window_end: int | N
     when = ""
     if window_end is not None:
         opens = window_end - spec.globals.window_length if spec else None
-        when = f" in the evaluation window {'%s → ' % units.format_date(opens) if opens else 'closing '}{units.format_date(window_end)}"
+        opening = f"{units.format_date(opens)} → " if opens else "closing "
+        when = f" in the evaluation window {opening}{units.format_date(window_end)}"
     out.append(
         f"One vote decides {len(decisions)} programme{'s' if len(decisions) != 1 else ''}{when}. "
         "A decision applies at its epoch's end; programmes not in this slate take their default outcome."
@@ -689,7 +713,9 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
 # --- files -------------------------------------------------------------------------------------
 
 
-def write_outputs(payload: Payload, out: str | Path, *, chain_id: int = 1, created_at_ms: int | None = None, safe: str = "") -> list[Path]:
+def write_outputs(
+    payload: Payload, out: str | Path, *, chain_id: int = 1, created_at_ms: int | None = None, safe: str = ""
+) -> list[Path]:
     """Write governor.json, safe-batch.json and proposal.md under `out`; returns the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
