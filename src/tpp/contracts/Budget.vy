@@ -29,12 +29,18 @@
 
 from ethereum.ercs import IERC165
 from snekmate.auth import access_control
+from snekmate.auth.interfaces import IAccessControl
 from snekmate.utils import pausable
 
+from .interfaces import IBudget
 from .interfaces import IMintable
+from . import constants as c
 from . import linear_unlock
+from . import schedule
 
 implements: IERC165
+implements: IAccessControl
+implements: IBudget
 implements: IMintable
 
 initializes: access_control
@@ -56,32 +62,30 @@ exports: (
 # Sets the global parameters: the GAP executor.
 PARAMETER_ROLE: public(constant(bytes32)) = keccak256("PARAMETER_ROLE")
 # Closes the Budget for good: the GAP executor.
-CLOSER_ROLE: public(constant(bytes32)) = keccak256("CLOSER_ROLE")
+CLOSER_ROLE: public(constant(bytes32)) = c.CLOSER_ROLE
 # Admits epoch minters: the TPP executor and the factories / programmes it authorises.
-ADMITTER_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ROLE")
+ADMITTER_ROLE: public(constant(bytes32)) = c.ADMITTER_ROLE
 # Grants and revokes ADMITTER_ROLE, and is its own admin: the TPP executor, which may share it
 # with a programme factory so that the factory lets each new programme admit its epochs.
 ADMITTER_ADMIN_ROLE: public(constant(bytes32)) = keccak256("ADMITTER_ADMIN_ROLE")
 # Pauses and unpauses all minting and admission: the guardian (an emergency brake).
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
 
-# Basis points in 100 %.
-BPS: constant(uint256) = 10_000
 # Most breakpoints one admission or view walks; beyond this the schedule is too fragmented
 # to admit on-chain (about 100 years of quarterly epochs with no shared boundaries).
-MAX_WALK: constant(uint256) = 4_096
+_MAX_WALK: constant(uint256) = 4_096
 # Most admitted epochs a supply-curve view sums; views only, admissions do not iterate them.
-MAX_EPOCHS: constant(uint256) = 65_536
+_MAX_EPOCHS: constant(uint256) = 65_536
 # Largest threshold accepted (wei per second): rates are packed into 200 bits.
-MAX_THRESHOLD: constant(uint256) = 2**200 - 1
+_MAX_THRESHOLD: constant(uint256) = 2**200 - 1
 # Breakpoint node layout: bit 255 marks a node, bits 200..247 the next node's time
-# (0 = last), bits 0..199 the aggregate rate (wei per second) from this node to the next.
-NODE_EXISTS: constant(uint256) = 1 << 255
-RATE_MASK: constant(uint256) = (1 << 200) - 1
-TIME_MASK: constant(uint256) = (1 << 48) - 1
-# Schedule layout per minter: bits 0..127 cap, 128..175 start, 176..223 end (a set cap marks
-# the minter as admitted, since caps are never zero).
-CAP_MASK: constant(uint256) = (1 << 128) - 1
+# (0 = last, 48 bits), bits 0..199 the aggregate rate (wei per second) from this node to the next.
+# Marks a stored breakpoint (bit 255), so a node with rate 0 and no successor is still set.
+_NODE_EXISTS: constant(uint256) = 1 << 255
+# Mask of a node's aggregate rate, wei per second (bits 0..199).
+_RATE_MASK: constant(uint256) = (1 << 200) - 1
+# Bit offset of a node's successor time (48 bits, masked with c.TIME_MASK).
+_NEXT_SHIFT: constant(uint256) = 200
 
 # The governance token, minted only through `mint` by admitted minters.
 TOKEN: public(immutable(IMintable))
@@ -105,14 +109,16 @@ load_limit: public(uint256)
 committed: public(uint256)
 # True once closed; permanent.
 closed: public(bool)
-# Admitted minters in order of admission, for the supply-curve views.
+# Number of admitted minters; at most _MAX_EPOCHS, so the supply-curve views stay bounded.
 epoch_count: public(uint256)
+# Admitted minters in order of admission (0-based), for the supply-curve views.
 epoch_at: public(HashMap[uint256, address])
-# Packed (cap, start, end) per admitted minter; 0 for minters never admitted.
+# Packed (cap, start, end) per admitted minter in the `schedule` layout; 0 for minters never
+# admitted (a set cap marks the minter as admitted, since caps are never zero).
 _schedule: HashMap[address, uint256]
 # Tokens (wei) minted by each admitted minter.
 minted_by: public(HashMap[address, uint256])
-# Breakpoints of the aggregate rate, keyed by unix time; see NODE_EXISTS for the layout.
+# Breakpoints of the aggregate rate, keyed by unix time; see _NODE_EXISTS for the layout.
 _node: HashMap[uint256, uint256]
 # Time of the first live breakpoint (0 = none). Moves forward as breakpoints fall behind now.
 _head: uint256
@@ -184,6 +190,13 @@ def __init__(
     @param gap_executor GovOps timelock: admin, sets parameters, closes.
     @param tpp_executor Token-governor timelock: admits epochs and authorises admitters.
     @param guardian Pauses and unpauses.
+    @param inflation_threshold Most aggregate scheduled emission, wei per second.
+    @param allocation Most tokens (wei) all admitted epochs together may be capped at.
+    @param max_share_bps Largest share (basis points) of the remaining allocation per epoch.
+    @param cycle_genesis Unix time of the first decision-cycle boundary.
+    @param cycle_length Seconds per decision cycle.
+    @param window_length Seconds of the evaluation window at the end of each cycle.
+    @param load_limit Most decisions one evaluation window may carry.
     """
     assert token.address != empty(address), "budget: zero token"
     assert gap_executor != empty(address), "budget: zero gap executor"
@@ -219,14 +232,16 @@ def mint(_to: address, _amount: uint256):
     """
     @notice Mints `_amount` of the token to `_to` for an admitted minter, no faster than that
             minter's linear schedule.
+    @param _to Receives the tokens.
+    @param _amount Tokens (wei) to mint; counts against the caller's schedule.
     """
     assert not self.closed, "budget: closed"
     pausable._require_not_paused()
     packed: uint256 = self._schedule[msg.sender]
     assert packed != 0, "budget: minter not admitted"
-    cap: uint256 = packed & CAP_MASK
-    start: uint256 = (packed >> 128) & TIME_MASK
-    end: uint256 = (packed >> 176) & TIME_MASK
+    cap: uint256 = schedule._cap(packed)
+    start: uint256 = schedule._start(packed)
+    end: uint256 = schedule._end(packed)
     assert block.timestamp >= start, "budget: epoch not started"
     new_minted: uint256 = self.minted_by[msg.sender] + _amount
     assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
@@ -244,6 +259,10 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
             scheduled rate stays at or under the threshold at every instant of the interval,
             the allocation holds and the epoch takes no more than its share.
     @dev Reverts with the name of the first rule broken; nothing is half-admitted.
+    @param minter The epoch minter to admit; never admitted before.
+    @param cap Most tokens (wei) it may mint; 1 to 2**128 - 1.
+    @param start First second of its linear schedule; not in the past.
+    @param end Second by which its whole cap has unlocked; after `start`, below 2**48.
     """
     access_control._check_role(ADMITTER_ROLE, msg.sender)
     assert not self.closed, "budget: closed"
@@ -251,24 +270,24 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     assert minter != empty(address), "budget: zero minter"
     assert self._schedule[minter] == 0, "budget: minter already admitted"
     assert cap != 0, "budget: zero cap"
-    assert cap <= CAP_MASK, "budget: cap above uint128"
-    assert end <= TIME_MASK, "budget: time beyond uint48"
+    assert cap <= c.CAP_MASK, "budget: cap above uint128"
+    assert end <= c.TIME_MASK, "budget: time beyond uint48"
     assert start < end, "budget: start not before end"
     assert start >= block.timestamp, "budget: start in the past"
 
     committed: uint256 = self.committed
     new_committed: uint256 = committed + cap
     assert new_committed <= self.allocation, "budget: allocation exceeded"
-    assert cap * BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
+    assert cap * c.BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
 
     # Rounded up, so the recorded rate is never below the epoch's true rate.
     rate: uint256 = (cap + (end - start) - 1) // (end - start)
     self._add_rate(start, end, rate, self.inflation_threshold)
 
     self.committed = new_committed
-    self._schedule[minter] = cap | (start << 128) | (end << 176)
+    self._schedule[minter] = schedule._pack(cap, start, end)
     index: uint256 = self.epoch_count
-    assert index < MAX_EPOCHS, "budget: too many epochs"
+    assert index < _MAX_EPOCHS, "budget: too many epochs"
     self.epoch_at[index] = minter
     self.epoch_count = index + 1
     log EpochAdmitted(minter=minter, admitter=msg.sender, cap=cap, start=start, end=end, rate=rate)
@@ -282,6 +301,7 @@ def set_inflation_threshold(new_threshold: uint256):
     """
     @notice Sets the most aggregate scheduled emission (wei per second) later admissions may
             reach; admitted epochs keep their schedule.
+    @param new_threshold Wei per second; at most 2**200 - 1.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_threshold(new_threshold)
@@ -291,6 +311,7 @@ def set_inflation_threshold(new_threshold: uint256):
 def set_allocation(new_allocation: uint256):
     """
     @notice Sets the lifetime allocation (wei) that the sum of admitted caps may reach.
+    @param new_allocation Wei; lowering it below `committed` only blocks later admissions.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_allocation(new_allocation)
@@ -300,6 +321,7 @@ def set_allocation(new_allocation: uint256):
 def set_max_share(new_bps: uint256):
     """
     @notice Sets the largest share (basis points) of the remaining allocation one epoch may take.
+    @param new_bps Basis points, 1 to 10_000.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_max_share(new_bps)
@@ -310,6 +332,9 @@ def set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: u
     """
     @notice Sets the shared decision calendar: cycle boundaries at genesis + k * cycle_length,
             each preceded by an evaluation window of `window_length` seconds.
+    @param genesis Unix time of the first boundary; below 2**48.
+    @param cycle_length Seconds per cycle; at least 1.
+    @param window_length Seconds of each evaluation window; 1 to `cycle_length`.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_decision_cycle(genesis, cycle_length, window_length)
@@ -319,6 +344,7 @@ def set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: u
 def set_load_limit(new_limit: uint256):
     """
     @notice Sets the most decisions one evaluation window may carry.
+    @param new_limit Decisions per window; at least 1.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_load_limit(new_limit)
@@ -331,6 +357,7 @@ def set_load_limit(new_limit: uint256):
 def pause():
     """
     @notice Stops all minting and admission through the Budget until `unpause()`.
+    @dev GUARDIAN_ROLE only; reverts once closed or if already paused.
     """
     assert not self.closed, "budget: closed"
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
@@ -341,6 +368,7 @@ def pause():
 def unpause():
     """
     @notice Lets minting and admission resume.
+    @dev GUARDIAN_ROLE only; reverts once closed or if not paused.
     """
     assert not self.closed, "budget: closed"
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
@@ -351,6 +379,7 @@ def unpause():
 def close():
     """
     @notice Ends the Budget: no minting or admission, for good.
+    @dev CLOSER_ROLE only; closing twice reverts.
     """
     access_control._check_role(CLOSER_ROLE, msg.sender)
     assert not self.closed, "budget: closed"
@@ -366,9 +395,11 @@ def close():
 def schedule_of(minter: address) -> (uint256, uint256, uint256):
     """
     @notice The (cap, start, end) a minter was admitted with; zeros if never admitted.
+    @param minter An epoch minter.
+    @return Its cap (wei), start and end (unix seconds).
     """
     packed: uint256 = self._schedule[minter]
-    return packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK
+    return schedule._cap(packed), schedule._start(packed), schedule._end(packed)
 
 
 @external
@@ -376,11 +407,14 @@ def schedule_of(minter: address) -> (uint256, uint256, uint256):
 def unlocked_of(minter: address, t: uint256) -> uint256:
     """
     @notice The most `minter` may have minted by time `t` under its admitted schedule.
+    @param minter An epoch minter.
+    @param t Unix time (seconds).
+    @return Tokens (wei) unlocked by `t`; 0 if never admitted.
     """
     packed: uint256 = self._schedule[minter]
     if packed == 0:
         return 0
-    return linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    return schedule._unlocked(packed, t)
 
 
 @external
@@ -389,11 +423,12 @@ def scheduled_supply(t: uint256) -> uint256:
     """
     @notice The most that can have been minted through the Budget by time `t` under every
             epoch admitted so far: the curve market actors can model.
+    @param t Unix time (seconds).
+    @return Tokens (wei) unlocked by `t`, summed over admitted minters.
     """
     total: uint256 = 0
-    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
-        packed: uint256 = self._schedule[self.epoch_at[i]]
-        total += linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    for i: uint256 in range(self.epoch_count, bound=_MAX_EPOCHS):
+        total += schedule._unlocked(self._schedule[self.epoch_at[i]], t)
     return total
 
 
@@ -403,9 +438,10 @@ def total_minted() -> uint256:
     """
     @notice Tokens (wei) minted through the Budget so far: the sum over admitted minters.
     @dev Summed on read rather than kept in storage, which saves every mint a storage write.
+    @return Tokens (wei) minted through the Budget.
     """
     total: uint256 = 0
-    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
+    for i: uint256 in range(self.epoch_count, bound=_MAX_EPOCHS):
         total += self.minted_by[self.epoch_at[i]]
     return total
 
@@ -416,14 +452,16 @@ def rate_at(t: uint256) -> uint256:
     """
     @notice Aggregate scheduled emission rate (wei per second, each epoch's rate rounded up)
             in force at time `t`.
+    @param t Unix time (seconds).
+    @return Wei per second, summed over the epochs whose [start, end) holds `t`.
     """
     total: uint256 = 0
-    for i: uint256 in range(self.epoch_count, bound=MAX_EPOCHS):
+    for i: uint256 in range(self.epoch_count, bound=_MAX_EPOCHS):
         packed: uint256 = self._schedule[self.epoch_at[i]]
-        start: uint256 = (packed >> 128) & TIME_MASK
-        end: uint256 = (packed >> 176) & TIME_MASK
+        start: uint256 = schedule._start(packed)
+        end: uint256 = schedule._end(packed)
         if start <= t and t < end:
-            cap: uint256 = packed & CAP_MASK
+            cap: uint256 = schedule._cap(packed)
             total += (cap + (end - start) - 1) // (end - start)
     return total
 
@@ -434,6 +472,9 @@ def max_rate(start: uint256, end: uint256) -> uint256:
     """
     @notice Highest aggregate scheduled rate (wei per second) at any instant of [start, end),
             read from the breakpoint list that admissions use.
+    @param start Start of the interval (unix seconds).
+    @param end End of the interval (unix seconds, exclusive).
+    @return Wei per second.
     """
     return self._max_rate(start, end)
 
@@ -446,10 +487,13 @@ def headroom(start: uint256, end: uint256) -> uint256:
             of what the threshold, the allocation and the share limit leave. 0 for an interval
             that could not be admitted at all (in the past, empty, beyond uint48) or while the
             Budget is paused or closed.
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds).
+    @return The largest admissible cap (wei).
     """
     if self.closed or pausable.paused:
         return 0
-    if start >= end or start < block.timestamp or end > TIME_MASK:
+    if start >= end or start < block.timestamp or end > c.TIME_MASK:
         return 0
     threshold: uint256 = self.inflation_threshold
     peak: uint256 = self._max_rate(start, end)
@@ -458,8 +502,8 @@ def headroom(start: uint256, end: uint256) -> uint256:
     # An epoch of cap c gets rate ceil(c / d), which stays at or under `free` iff c <= free * d.
     by_rate: uint256 = (threshold - peak) * (end - start)
     remaining: uint256 = self.allocation - min(self.allocation, self.committed)
-    by_share: uint256 = remaining * self.max_share_bps // BPS
-    return min(min(by_rate, remaining), min(by_share, CAP_MASK))
+    by_share: uint256 = remaining * self.max_share_bps // c.BPS
+    return min(min(by_rate, remaining), min(by_share, c.CAP_MASK))
 
 
 @external
@@ -468,6 +512,8 @@ def next_cycle_boundary(t: uint256) -> uint256:
     """
     @notice First decision-cycle boundary strictly after `t` (the genesis itself when `t` is
             before it). Epochs that end on these boundaries share one evaluation window.
+    @param t Unix time (seconds).
+    @return The boundary (unix seconds).
     """
     return self._next_boundary(t)
 
@@ -477,6 +523,8 @@ def next_cycle_boundary(t: uint256) -> uint256:
 def window_of(boundary: uint256) -> (uint256, uint256):
     """
     @notice The evaluation window (start, end) that closes at a cycle boundary.
+    @param boundary A decision-cycle boundary (unix seconds).
+    @return The window's start and end (unix seconds; end == boundary).
     """
     return boundary - min(boundary, self.window_length), boundary
 
@@ -487,6 +535,11 @@ def window_of(boundary: uint256) -> (uint256, uint256):
 @internal
 @view
 def _next_boundary(t: uint256) -> uint256:
+    """
+    @dev See `next_cycle_boundary`.
+    @param t Unix time (seconds).
+    @return The first boundary strictly after `t`, or the genesis when `t` is before it.
+    """
     genesis: uint256 = self.cycle_genesis
     if t < genesis:
         return genesis
@@ -500,12 +553,13 @@ def _prune():
     @dev Moves the head past breakpoints whose successor is already in the past, so walks
          start near now. The head node itself may lie in the past: it holds the rate in force
          now. Pruned nodes are left in storage (clearing them costs more than it refunds).
+         No parameters, nothing returned: it only moves `_head`.
     """
     head: uint256 = self._head
-    for _: uint256 in range(MAX_WALK):
+    for _: uint256 in range(_MAX_WALK):
         if head == 0:
             break
-        following: uint256 = (self._node[head] >> 200) & TIME_MASK
+        following: uint256 = (self._node[head] >> _NEXT_SHIFT) & c.TIME_MASK
         if following == 0 or following > block.timestamp:
             break
         head = following
@@ -518,25 +572,28 @@ def _ensure_node(t: uint256, from_time: uint256) -> uint256:
     @dev Makes sure a breakpoint exists at `t`, walking from `from_time` (a node time <= t, or
          0 to start at the head), and returns the time of the node it inserted after (0 when
          it became the head or already existed).
+    @param t The breakpoint time (unix seconds).
+    @param from_time Where to start walking: a node time <= t, or 0 for the head.
+    @return The time of the node inserted after; 0 when `t` became the head or existed.
     """
-    if self._node[t] & NODE_EXISTS != 0:
+    if self._node[t] & _NODE_EXISTS != 0:
         return 0
     head: uint256 = self._head
     if head == 0 or t < head:
         # Before the first breakpoint no epoch is scheduled: the new node carries rate 0.
-        self._node[t] = NODE_EXISTS | (head << 200)
+        self._node[t] = _NODE_EXISTS | (head << _NEXT_SHIFT)
         self._head = t
         return 0
     cursor: uint256 = head
     if from_time != 0 and from_time > head:
         cursor = from_time
-    for _: uint256 in range(MAX_WALK):
+    for _: uint256 in range(_MAX_WALK):
         node: uint256 = self._node[cursor]
-        following: uint256 = (node >> 200) & TIME_MASK
+        following: uint256 = (node >> _NEXT_SHIFT) & c.TIME_MASK
         if following == 0 or following > t:
             # Insert between cursor and following: the rate in force at t is cursor's.
-            self._node[t] = NODE_EXISTS | (following << 200) | (node & RATE_MASK)
-            self._node[cursor] = (node & ~(TIME_MASK << 200)) | (t << 200)
+            self._node[t] = _NODE_EXISTS | (following << _NEXT_SHIFT) | (node & _RATE_MASK)
+            self._node[cursor] = (node & ~(c.TIME_MASK << _NEXT_SHIFT)) | (t << _NEXT_SHIFT)
             return cursor
         cursor = following
     raise "budget: schedule too long"
@@ -547,66 +604,94 @@ def _add_rate(start: uint256, end: uint256, rate: uint256, threshold: uint256):
     """
     @dev Adds `rate` to every breakpoint in [start, end), reverting if any would exceed the
          threshold.
+    @param start First breakpoint the rate applies from (unix seconds).
+    @param end Breakpoint the rate stops at (unix seconds, exclusive).
+    @param rate Wei per second to add.
+    @param threshold Most aggregate rate any breakpoint may reach, wei per second.
     """
     self._prune()
     self._ensure_node(start, 0)
     self._ensure_node(end, start)
     cursor: uint256 = start
-    for _: uint256 in range(MAX_WALK):
+    for _: uint256 in range(_MAX_WALK):
         if cursor == end:
             return
         node: uint256 = self._node[cursor]
-        new_rate: uint256 = (node & RATE_MASK) + rate
+        new_rate: uint256 = (node & _RATE_MASK) + rate
         assert new_rate <= threshold, "budget: rate above threshold"
-        self._node[cursor] = (node & ~RATE_MASK) | new_rate
-        cursor = (node >> 200) & TIME_MASK
+        self._node[cursor] = (node & ~_RATE_MASK) | new_rate
+        cursor = (node >> _NEXT_SHIFT) & c.TIME_MASK
     raise "budget: schedule too long"
 
 
 @internal
 @view
 def _max_rate(start: uint256, end: uint256) -> uint256:
+    """
+    @dev Walks the breakpoints from the head; see `max_rate`.
+    @param start Start of the interval (unix seconds).
+    @param end End of the interval (unix seconds, exclusive).
+    @return The highest aggregate rate over the interval, wei per second.
+    """
     cursor: uint256 = self._head
     peak: uint256 = 0
-    for _: uint256 in range(MAX_WALK):
+    for _: uint256 in range(_MAX_WALK):
         if cursor == 0 or cursor >= end:
             return peak
         node: uint256 = self._node[cursor]
-        following: uint256 = (node >> 200) & TIME_MASK
+        following: uint256 = (node >> _NEXT_SHIFT) & c.TIME_MASK
         # The node's rate holds over [cursor, following); count it if that meets [start, end).
         if following == 0 or following > start:
-            peak = max(peak, node & RATE_MASK)
+            peak = max(peak, node & _RATE_MASK)
         cursor = following
     raise "budget: schedule too long"
 
 
 @internal
 def _set_threshold(new_threshold: uint256):
-    assert new_threshold <= MAX_THRESHOLD, "budget: threshold too large"
+    """
+    @dev Checks, logs and stores the inflation threshold.
+    @param new_threshold Wei per second; at most _MAX_THRESHOLD.
+    """
+    assert new_threshold <= _MAX_THRESHOLD, "budget: threshold too large"
     log InflationThresholdSet(old_threshold=self.inflation_threshold, new_threshold=new_threshold, effective_at=block.timestamp)
     self.inflation_threshold = new_threshold
 
 
 @internal
 def _set_allocation(new_allocation: uint256):
+    """
+    @dev Logs and stores the lifetime allocation.
+    @param new_allocation Wei.
+    """
     log AllocationSet(old_allocation=self.allocation, new_allocation=new_allocation, effective_at=block.timestamp)
     self.allocation = new_allocation
 
 
 @internal
 def _set_max_share(new_bps: uint256):
+    """
+    @dev Checks, logs and stores the largest share one epoch may take.
+    @param new_bps Basis points, 1 to c.BPS.
+    """
     assert new_bps != 0, "budget: zero share"
-    assert new_bps <= BPS, "budget: share above 100%"
+    assert new_bps <= c.BPS, "budget: share above 100%"
     log MaxShareSet(old_bps=self.max_share_bps, new_bps=new_bps, effective_at=block.timestamp)
     self.max_share_bps = new_bps
 
 
 @internal
 def _set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: uint256):
+    """
+    @dev Checks, logs and stores the decision calendar.
+    @param genesis Unix time of the first boundary; at most c.TIME_MASK.
+    @param cycle_length Seconds per cycle; at least 1.
+    @param window_length Seconds of each evaluation window; 1 to `cycle_length`.
+    """
     assert cycle_length != 0, "budget: zero cycle length"
     assert window_length != 0, "budget: zero window length"
     assert window_length <= cycle_length, "budget: window longer than cycle"
-    assert genesis <= TIME_MASK, "budget: time beyond uint48"
+    assert genesis <= c.TIME_MASK, "budget: time beyond uint48"
     log DecisionCycleSet(
         old_genesis=self.cycle_genesis,
         new_genesis=genesis,
@@ -623,6 +708,10 @@ def _set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: 
 
 @internal
 def _set_load_limit(new_limit: uint256):
+    """
+    @dev Checks, logs and stores the delegate-load limit.
+    @param new_limit Decisions per window; at least 1.
+    """
     assert new_limit != 0, "budget: zero load limit"
     log LoadLimitSet(old_limit=self.load_limit, new_limit=new_limit, effective_at=block.timestamp)
     self.load_limit = new_limit

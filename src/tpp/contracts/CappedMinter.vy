@@ -22,12 +22,19 @@
 
 from ethereum.ercs import IERC165
 from snekmate.auth import access_control
+from snekmate.auth.interfaces import IAccessControl
 from snekmate.utils import pausable
 
+from .interfaces import ICappedMinter
 from .interfaces import IMintable
+from . import constants as c
 from . import linear_unlock
 
 implements: IERC165
+implements: IAccessControl
+implements: ICappedMinter
+# A child capped minter can mint through this one, as through the token or the Budget.
+implements: IMintable
 
 initializes: access_control
 initializes: pausable
@@ -47,15 +54,13 @@ exports: (
 )
 
 # Role that may call `mint`: the epoch's mechanism, or a child capped minter.
-MINTER_ROLE: public(constant(bytes32)) = keccak256("MINTER_ROLE")
+MINTER_ROLE: public(constant(bytes32)) = c.MINTER_ROLE
 # Role that may pause and unpause minting (a guardian, the programme controller).
-PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
+PAUSER_ROLE: public(constant(bytes32)) = c.PAUSER_ROLE
 # Role that may close the minter for good. ZkCappedMinterV2 ties this to the admin; tpp keeps
 # one role per power and grants it to the admin at deployment, so `close()` by the admin works
 # exactly as on ZKsync.
-CLOSER_ROLE: public(constant(bytes32)) = keccak256("CLOSER_ROLE")
-# Longest metadata URI accepted, in bytes; enough for an IPFS or Arweave URI with a path.
-MAX_URI_LENGTH: constant(uint256) = 512
+CLOSER_ROLE: public(constant(bytes32)) = c.CLOSER_ROLE
 
 # Where minted tokens come from: the token, the Budget or a parent capped minter.
 MINTABLE: public(immutable(IMintable))
@@ -73,7 +78,7 @@ minted: public(uint256)
 # True once closed; permanent.
 closed: public(bool)
 # Points at the programme's research questions and KPIs (IPFS/HTTPS); informational only.
-metadataURI: public(String[MAX_URI_LENGTH])
+metadataURI: public(String[c.MAX_URI_LENGTH])
 
 
 event Minted:
@@ -87,7 +92,7 @@ event Closed:
 
 
 event MetadataURISet:
-    uri: String[MAX_URI_LENGTH]
+    uri: String[c.MAX_URI_LENGTH]
 
 
 @deploy
@@ -139,6 +144,8 @@ def mint(_to: address, _amount: uint256):
             enabled, the linear unlock.
     @dev Checks in ZkCappedMinterV2's order (closed, paused, role, cap, window), then the
          unlock; the parent enforces its own rules on the nested call.
+    @param _to Receives the tokens.
+    @param _amount Tokens (wei) to mint; counts against CAP and the unlock.
     """
     assert not self.closed, "minter: closed"
     pausable._require_not_paused()
@@ -158,6 +165,7 @@ def mint(_to: address, _amount: uint256):
 def pause():
     """
     @notice Stops minting until `unpause()`; the unlock clock keeps running.
+    @dev PAUSER_ROLE only; reverts once closed or if already paused.
     """
     assert not self.closed, "minter: closed"
     access_control._check_role(PAUSER_ROLE, msg.sender)
@@ -168,6 +176,7 @@ def pause():
 def unpause():
     """
     @notice Lets minting resume.
+    @dev PAUSER_ROLE only; reverts once closed or if not paused.
     """
     assert not self.closed, "minter: closed"
     access_control._check_role(PAUSER_ROLE, msg.sender)
@@ -179,6 +188,7 @@ def close():
     """
     @notice Disables minting for good. Idempotence is not offered: closing twice reverts, so
             a second close in a governance batch is visible as a mistake.
+    @dev CLOSER_ROLE only; permanent.
     """
     access_control._check_role(CLOSER_ROLE, msg.sender)
     assert not self.closed, "minter: closed"
@@ -187,9 +197,10 @@ def close():
 
 
 @external
-def setMetadataURI(_uri: String[MAX_URI_LENGTH]):
+def setMetadataURI(_uri: String[c.MAX_URI_LENGTH]):
     """
     @notice Points the minter at its programme's research questions and KPIs.
+    @param _uri The new URI (IPFS/HTTPS), at most 512 bytes; replaces the old one.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.metadataURI = _uri
@@ -201,6 +212,7 @@ def setMetadataURI(_uri: String[MAX_URI_LENGTH]):
 def remaining() -> uint256:
     """
     @notice Tokens (wei) that may still be minted over the minter's life: CAP - minted.
+    @return CAP - minted, in wei.
     """
     return CAP - self.minted
 
@@ -212,6 +224,7 @@ def mintable_now() -> uint256:
     @notice Tokens (wei) this minter would let a minter mint in this block: 0 when closed,
             paused, outside the window; else what the cap and the unlock still allow.
     @dev Looks at this minter only; a parent (or the Budget) may hold a mint to less.
+    @return Tokens (wei) mintable now under this minter's rules.
     """
     if self.closed or pausable.paused:
         return 0
@@ -229,6 +242,8 @@ def unlocked_at(t: uint256) -> uint256:
     """
     @notice Tokens (wei) unlocked by time `t`: CAP * (t - START) / (EXPIRATION - START) with
             linear unlock (CAP at once for a zero-length window); CAP from START without.
+    @param t Unix time (seconds).
+    @return Tokens (wei) unlocked by `t`.
     """
     if not LINEAR_UNLOCK:
         if t < convert(START_TIME, uint256):
@@ -240,4 +255,9 @@ def unlocked_at(t: uint256) -> uint256:
 @internal
 @view
 def _unlocked_at(t: uint256) -> uint256:
+    """
+    @dev The linear unlock of CAP over [START_TIME, EXPIRATION_TIME], by the shared formula.
+    @param t Unix time (seconds).
+    @return Tokens (wei) unlocked by `t`.
+    """
     return linear_unlock._unlocked(CAP, convert(START_TIME, uint256), convert(EXPIRATION_TIME, uint256), t)

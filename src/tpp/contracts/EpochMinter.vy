@@ -21,12 +21,20 @@
 
 from ethereum.ercs import IERC165
 from snekmate.auth import access_control
+from snekmate.auth.interfaces import IAccessControl
 from snekmate.utils import pausable
 
+from .interfaces import IEpochMinter
 from .interfaces import IMintable
+from . import constants as c
 from . import linear_unlock
+from . import schedule
 
 implements: IERC165
+implements: IAccessControl
+implements: IEpochMinter
+# Same `mint` as every capped minter, so a minter could nest under an epoch.
+implements: IMintable
 
 initializes: access_control
 initializes: pausable
@@ -44,28 +52,26 @@ exports: (
 )
 
 # Role that may call `mint`: the epoch's mechanism.
-MINTER_ROLE: public(constant(bytes32)) = keccak256("MINTER_ROLE")
+MINTER_ROLE: public(constant(bytes32)) = c.MINTER_ROLE
 # Role that may pause and unpause: the programme (for its guardian).
-PAUSER_ROLE: public(constant(bytes32)) = keccak256("PAUSER_ROLE")
-# Longest metadata URI accepted, in bytes.
-MAX_URI_LENGTH: constant(uint256) = 512
-# Packed schedule layout: bits 0..127 cap, 128..175 start, 176..223 unlock end.
-CAP_MASK: constant(uint256) = (1 << 128) - 1
-TIME_MASK: constant(uint256) = (1 << 48) - 1
+PAUSER_ROLE: public(constant(bytes32)) = c.PAUSER_ROLE
+# Longest claim grace accepted, in seconds: a year.
+_MAX_GRACE: constant(uint256) = 365 * 86_400
 
 # What every epoch minter mints through: the Budget. Shared by all clones.
 MINTABLE: public(immutable(IMintable))
 # Seconds after the unlock end during which unlocked tokens may still be minted.
 CLAIM_GRACE: public(immutable(uint256))
 
-# Packed (cap, start, unlock end); 0 until initialised, which is what `initialize` checks.
+# Packed (cap, start, unlock end) in the `schedule` layout; 0 until initialised, which is
+# what `initialize` checks.
 _schedule: uint256
 # Tokens (wei) minted so far; never above the cap nor the linear unlock.
 minted: public(uint256)
 # True once closed; permanent. The implementation is closed from birth.
 closed: public(bool)
 # Points at the programme's research questions and KPIs; informational only.
-metadataURI: public(String[MAX_URI_LENGTH])
+metadataURI: public(String[c.MAX_URI_LENGTH])
 
 
 event Minted:
@@ -79,7 +85,7 @@ event Closed:
 
 
 event MetadataURISet:
-    uri: String[MAX_URI_LENGTH]
+    uri: String[c.MAX_URI_LENGTH]
 
 
 @deploy
@@ -90,7 +96,7 @@ def __init__(mintable: IMintable, claim_grace: uint256):
     @param claim_grace Seconds after an epoch's end during which minting stays open.
     """
     assert mintable.address != empty(address), "minter: zero mintable"
-    assert claim_grace <= 365 * 86_400, "minter: grace above a year"
+    assert claim_grace <= _MAX_GRACE, "minter: grace above a year"
     access_control.__init__()
     pausable.__init__()
     access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
@@ -108,15 +114,19 @@ def initialize(admin: address, minter: address, cap: uint256, start_time: uint25
             in the same transaction.
     @param admin The programme: DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     @param minter The epoch's mechanism: MINTER_ROLE (may be empty and granted later).
+    @param cap Most tokens (wei) the epoch mints; 1 to 2**128 - 1.
+    @param start_time First second minting is allowed; not in the past.
+    @param unlock_end When the whole cap has unlocked (the epoch's end); not before
+           `start_time`; minting stays open CLAIM_GRACE seconds longer.
     """
     assert self._schedule == 0, "minter: already initialized"
     assert admin != empty(address), "minter: zero admin"
     assert cap != 0, "minter: zero cap"
-    assert cap <= CAP_MASK, "minter: cap above uint128"
-    assert unlock_end + CLAIM_GRACE <= TIME_MASK, "minter: time beyond uint48"
+    assert cap <= c.CAP_MASK, "minter: cap above uint128"
+    assert unlock_end + CLAIM_GRACE <= c.TIME_MASK, "minter: time beyond uint48"
     assert start_time <= unlock_end, "minter: start after expiration"
     assert start_time >= block.timestamp, "minter: start in the past"
-    self._schedule = cap | (start_time << 128) | (unlock_end << 176)
+    self._schedule = schedule._pack(cap, start_time, unlock_end)
     access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
     access_control._grant_role(PAUSER_ROLE, admin)
     if minter != empty(address):
@@ -127,14 +137,16 @@ def initialize(admin: address, minter: address, cap: uint256, start_time: uint25
 def mint(_to: address, _amount: uint256):
     """
     @notice Mints `_amount` to `_to` through the Budget within cap, window and linear unlock.
+    @param _to Receives the tokens.
+    @param _amount Tokens (wei) to mint; counts against the cap and the unlock.
     """
     assert not self.closed, "minter: closed"
     pausable._require_not_paused()
     access_control._check_role(MINTER_ROLE, msg.sender)
     packed: uint256 = self._schedule
-    cap: uint256 = packed & CAP_MASK
-    start: uint256 = (packed >> 128) & TIME_MASK
-    end: uint256 = (packed >> 176) & TIME_MASK
+    cap: uint256 = schedule._cap(packed)
+    start: uint256 = schedule._start(packed)
+    end: uint256 = schedule._end(packed)
     new_minted: uint256 = self.minted + _amount
     assert new_minted <= cap, "minter: cap exceeded"
     assert block.timestamp >= start, "minter: not started"
@@ -149,6 +161,7 @@ def mint(_to: address, _amount: uint256):
 def pause():
     """
     @notice Stops minting until `unpause()`; the unlock clock keeps running.
+    @dev PAUSER_ROLE only; reverts once closed or if already paused.
     """
     assert not self.closed, "minter: closed"
     access_control._check_role(PAUSER_ROLE, msg.sender)
@@ -159,6 +172,7 @@ def pause():
 def unpause():
     """
     @notice Lets minting resume.
+    @dev PAUSER_ROLE only; reverts once closed or if not paused.
     """
     assert not self.closed, "minter: closed"
     access_control._check_role(PAUSER_ROLE, msg.sender)
@@ -169,6 +183,7 @@ def unpause():
 def close():
     """
     @notice Disables minting for good.
+    @dev DEFAULT_ADMIN_ROLE only (the programme); closing twice reverts.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     assert not self.closed, "minter: closed"
@@ -177,9 +192,10 @@ def close():
 
 
 @external
-def setMetadataURI(_uri: String[MAX_URI_LENGTH]):
+def setMetadataURI(_uri: String[c.MAX_URI_LENGTH]):
     """
     @notice Points the minter at its programme's research questions and KPIs.
+    @param _uri The new URI (IPFS/HTTPS), at most 512 bytes; replaces the old one.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     self.metadataURI = _uri
@@ -189,13 +205,21 @@ def setMetadataURI(_uri: String[MAX_URI_LENGTH]):
 @external
 @view
 def CAP() -> uint256:
-    return self._schedule & CAP_MASK
+    """
+    @notice Most tokens (wei) this epoch mints.
+    @return The cap (wei); 1 on the implementation.
+    """
+    return schedule._cap(self._schedule)
 
 
 @external
 @view
 def START_TIME() -> uint48:
-    return convert((self._schedule >> 128) & TIME_MASK, uint48)
+    """
+    @notice First second (unix time) minting is allowed.
+    @return The epoch's start.
+    """
+    return convert(schedule._start(self._schedule), uint48)
 
 
 @external
@@ -203,8 +227,9 @@ def START_TIME() -> uint48:
 def UNLOCK_END() -> uint48:
     """
     @notice When the whole cap has unlocked: the epoch's end.
+    @return The epoch's end (unix time).
     """
-    return convert((self._schedule >> 176) & TIME_MASK, uint48)
+    return convert(schedule._end(self._schedule), uint48)
 
 
 @external
@@ -212,13 +237,18 @@ def UNLOCK_END() -> uint48:
 def EXPIRATION_TIME() -> uint48:
     """
     @notice Last second minting is allowed: the epoch's end plus the claim grace.
+    @return UNLOCK_END + CLAIM_GRACE (unix time).
     """
-    return convert(((self._schedule >> 176) & TIME_MASK) + CLAIM_GRACE, uint48)
+    return convert(schedule._end(self._schedule) + CLAIM_GRACE, uint48)
 
 
 @external
 @view
 def LINEAR_UNLOCK() -> bool:
+    """
+    @notice Whether minting is held to a linear unlock (ZkCappedMinterV2 surface).
+    @return Always True: every epoch unlocks linearly.
+    """
     return True
 
 
@@ -226,9 +256,10 @@ def LINEAR_UNLOCK() -> bool:
 @view
 def remaining() -> uint256:
     """
-    @notice CAP - minted.
+    @notice Tokens (wei) that may still be minted over the epoch's life.
+    @return CAP - minted, in wei.
     """
-    return (self._schedule & CAP_MASK) - self.minted
+    return schedule._cap(self._schedule) - self.minted
 
 
 @external
@@ -236,9 +267,10 @@ def remaining() -> uint256:
 def unlocked_at(t: uint256) -> uint256:
     """
     @notice Tokens (wei) unlocked by time `t`.
+    @param t Unix time (seconds).
+    @return CAP * (t - START_TIME) / (UNLOCK_END - START_TIME), floored and clamped to [0, CAP].
     """
-    packed: uint256 = self._schedule
-    return linear_unlock._unlocked(packed & CAP_MASK, (packed >> 128) & TIME_MASK, (packed >> 176) & TIME_MASK, t)
+    return schedule._unlocked(self._schedule, t)
 
 
 @external
@@ -246,11 +278,12 @@ def unlocked_at(t: uint256) -> uint256:
 def mintable_now() -> uint256:
     """
     @notice What the mechanism could mint in this block (this minter's rules only).
+    @return Tokens (wei): 0 when closed, paused or outside the window; else unlocked - minted.
     """
     packed: uint256 = self._schedule
-    start: uint256 = (packed >> 128) & TIME_MASK
-    end: uint256 = (packed >> 176) & TIME_MASK
+    start: uint256 = schedule._start(packed)
+    end: uint256 = schedule._end(packed)
     if self.closed or pausable.paused or block.timestamp < start or block.timestamp > end + CLAIM_GRACE:
         return 0
-    limit: uint256 = linear_unlock._unlocked(packed & CAP_MASK, start, end, block.timestamp)
+    limit: uint256 = linear_unlock._unlocked(schedule._cap(packed), start, end, block.timestamp)
     return limit - min(limit, self.minted)

@@ -15,9 +15,11 @@
      nothing else can mint for it.
 """
 
+from .interfaces import ILinearStream
 from .interfaces import IMechanism
 from . import emission
 
+implements: ILinearStream
 implements: IMechanism
 
 initializes: emission
@@ -37,7 +39,7 @@ exports: (
     emission.forfeited,
 )
 
-# Who receives the stream; set once at initialisation.
+# Who receives the stream (a Safe); set once at initialisation, never empty on a clone.
 recipient: public(address)
 
 
@@ -49,6 +51,9 @@ event Claimed:
 
 @deploy
 def __init__():
+    """
+    @notice Deploys the implementation every stream clone delegates to.
+    """
     # The implementation is never used directly: initialise it to nobody useful.
     emission._init(self)
 
@@ -57,6 +62,8 @@ def __init__():
 def initialize(programme: address, recipient: address):
     """
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
+    @param programme The programme that controls the stream.
+    @param recipient Receives every token streamed (a Safe); not empty.
     """
     assert recipient != empty(address), "stream: zero recipient"
     emission._init(programme)
@@ -81,6 +88,7 @@ def claim() -> uint256:
 def claimable() -> uint256:
     """
     @notice What `claim()` would mint now (ignoring pauses up the minter tree).
+    @return Wei accrued and not yet minted, including what accrued since the last tick.
     """
     return emission._accrued() + emission._pending() - emission.minted_current
 
@@ -89,6 +97,11 @@ def claimable() -> uint256:
 def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     """
     @notice Pays out the old epoch, then streams from `minter` over [start, end].
+    @dev Programme only.
+    @param minter The new epoch's minter; this stream holds its MINTER_ROLE.
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds); after `start`.
+    @param cap Most tokens (wei) the epoch emits.
     """
     emission._only_programme()
     emission._add_accrued(emission._tick())
@@ -103,6 +116,8 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
 def set_halted(halted: bool):
     """
     @notice The programme halts (guardian pause, kill) or resumes accrual.
+    @dev Programme only; ticks first, so what accrued before the switch is kept.
+    @param halted True to halt accrual, False to resume it.
     """
     emission._only_programme()
     emission._add_accrued(emission._tick())
@@ -113,6 +128,9 @@ def set_halted(halted: bool):
 def set_dial(name: bytes32, new_value: uint256):
     """
     @notice The programme moves a dial for its steward; only `throttle_bps` exists here.
+    @dev Programme only; ticks first, so the new value applies from now on.
+    @param name keccak256 of the dial's name ("throttle_bps").
+    @param new_value The new value (basis points, at most 10_000).
     """
     emission._only_programme()
     emission._add_accrued(emission._tick())
@@ -138,6 +156,7 @@ def settle():
 def total_paid() -> uint256:
     """
     @notice Wei paid to the recipient over all epochs (equal to what was minted).
+    @return Wei paid.
     """
     return emission._total_minted()
 
@@ -145,4 +164,8 @@ def total_paid() -> uint256:
 @external
 @view
 def total_minted() -> uint256:
+    """
+    @notice Wei minted to the recipient over all epochs.
+    @return Wei minted.
+    """
     return emission._total_minted()

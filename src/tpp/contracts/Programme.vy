@@ -24,60 +24,108 @@
      minter; final. The guardian can only halt and resume emission.
 """
 
+from .interfaces import IAggregatorV3
+from .interfaces import IBudget
 from .interfaces import IEpochMinter
 from .interfaces import IMechanism
+from .interfaces import IProgramme
+from . import constants as c
 from . import programme_spec
 
+implements: IProgramme
+
 # Lifecycle states (0 = not initialised).
-SCHEDULED: constant(uint8) = 1
-RUNNING: constant(uint8) = 2
-EVALUATING: constant(uint8) = 3
-PAUSED: constant(uint8) = 4
-STOPPED: constant(uint8) = 5
-KILLED: constant(uint8) = 6
+# Initialised, the epoch has not started yet.
+_SCHEDULED: constant(uint8) = 1
+# The epoch is emitting; no decision is open yet.
+_RUNNING: constant(uint8) = 2
+# In the evaluation window at the end of the epoch: governance may decide.
+_EVALUATING: constant(uint8) = 3
+# Paused by decision: no epoch open, waiting for the oracle, a vote or the pause limit.
+_PAUSED: constant(uint8) = 4
+# Ended normally (final).
+_STOPPED: constant(uint8) = 5
+# Ended by KILL (final); also the implementation's state from birth.
+_KILLED: constant(uint8) = 6
 
 # Outcomes (0 = no decision yet).
-OUTCOME_STOP: constant(uint8) = 1
-OUTCOME_CONTINUE: constant(uint8) = 2
-OUTCOME_ITERATE: constant(uint8) = 3
-OUTCOME_PAUSE: constant(uint8) = 4
-OUTCOME_KILL: constant(uint8) = 5
+# End the programme at epoch end.
+_OUTCOME_STOP: constant(uint8) = 1
+# Open the next epoch with the same cap.
+_OUTCOME_CONTINUE: constant(uint8) = 2
+# Open the next epoch with `pending_cap`.
+_OUTCOME_ITERATE: constant(uint8) = 3
+# Open no epoch until the pause condition holds, a vote resumes, or `max_pause` passes.
+_OUTCOME_PAUSE: constant(uint8) = 4
+# End the programme at once (accepted at any time).
+_OUTCOME_KILL: constant(uint8) = 5
 
-# Oracle comparators for the PAUSE condition.
-GREATER: constant(uint8) = 1
-GREATER_OR_EQUAL: constant(uint8) = 2
-LESS: constant(uint8) = 3
-LESS_OR_EQUAL: constant(uint8) = 4
+# Oracle comparators for the PAUSE condition: answer > threshold.
+_GREATER: constant(uint8) = 1
+# answer >= threshold.
+_GREATER_OR_EQUAL: constant(uint8) = 2
+# answer < threshold.
+_LESS: constant(uint8) = 3
+# answer <= threshold.
+_LESS_OR_EQUAL: constant(uint8) = 4
 
-BPS: constant(uint256) = 10_000
 # Dial values, bounds and steps are 32-bit numbers (basis points, counts).
-U32: constant(uint256) = (1 << 32) - 1
+_U32: constant(uint256) = (1 << 32) - 1
 # Most transitions one `advance()` applies; enough for every chain of due transitions.
-MAX_STEPS: constant(uint256) = 8
+_MAX_STEPS: constant(uint256) = 8
 # Longest transition reason, in bytes.
-MAX_REASON: constant(uint256) = 96
+_MAX_REASON: constant(uint256) = 96
 
-# Field layout of `_cfg`: epoch cap (112 bits), epoch duration (48), window (48),
-# default outcome (8), max epochs (16), ITERATE bound in bps (16).
-CAP_BITS: constant(uint256) = (1 << 112) - 1
-TIME_MASK: constant(uint256) = (1 << 48) - 1
-BYTE_MASK: constant(uint256) = (1 << 8) - 1
-WORD16: constant(uint256) = (1 << 16) - 1
+# Field layout of `_cfg`: epoch cap (112 bits) @0, epoch duration (48) @112, window (48) @160,
+# default outcome (8) @208, max epochs (16) @216, ITERATE bound in bps (16) @232. Read only
+# through the `_cfg_*` helpers at the bottom of the file.
+# Mask of the epoch cap (wei, 112 bits) at bit 0 of `_cfg`; also the largest cap accepted.
+_CAP_BITS: constant(uint256) = (1 << 112) - 1
+# Bit offset of the epoch duration (seconds) in `_cfg`.
+_CFG_DURATION: constant(uint256) = 112
+# Bit offset of the window length (seconds) in `_cfg`.
+_CFG_WINDOW: constant(uint256) = 160
+# Bit offset of the default outcome in `_cfg`.
+_CFG_DEFAULT: constant(uint256) = 208
+# Bit offset of the most epochs in `_cfg`.
+_CFG_MAX_EPOCHS: constant(uint256) = 216
+# Bit offset of the ITERATE bound (basis points) in `_cfg`.
+_CFG_ITERATE_BPS: constant(uint256) = 232
+
 # Field layout of `_run`: state (8) @0, epoch (16) @8, epoch start (48) @24, epoch end (48) @72,
 # pending outcome (8) @120, paused at (48) @128, guardian halted (1) @176, max pause (48) @184,
-# comparator (8) @232.
+# comparator (8) @232. Read only through the `_run_*` helpers at the bottom of the file.
+# Bit offset of the 1-based epoch index in `_run`.
+_RUN_EPOCH: constant(uint256) = 8
+# Bit offset of the epoch start (unix seconds) in `_run`.
+_RUN_START: constant(uint256) = 24
+# Bit offset of the epoch end (unix seconds) in `_run`.
+_RUN_END: constant(uint256) = 72
+# Bit offset of the pending outcome in `_run`.
+_RUN_OUTCOME: constant(uint256) = 120
+# Bit offset of the time the programme paused (unix seconds) in `_run`.
+_RUN_PAUSED_AT: constant(uint256) = 128
+# The guardian-halt flag of `_run`.
+_RUN_HALTED: constant(uint256) = 1 << 176
+# Bit offset of the longest pause (seconds) in `_run`.
+_RUN_MAX_PAUSE: constant(uint256) = 184
+# Bit offset of the oracle comparator in `_run`.
+_RUN_COMPARATOR: constant(uint256) = 232
 
-
-interface IBudget:
-    def admit(minter: address, cap: uint256, start: uint256, end: uint256): nonpayable
-    def next_cycle_boundary(t: uint256) -> uint256: view
-    def window_length() -> uint256: view
-    def cycle_length() -> uint256: view
-    def paused() -> bool: view
-
-
-interface IAggregatorV3:
-    def latestRoundData() -> (uint80, int256, uint256, uint256, uint80): view
+# Dial layout in `_dial`: value (32) @0, lower (32) @32, upper (32) @64, step (32) @96,
+# cooldown (48) @128, last move (48) @176, bit 255 set (marks a declared dial).
+# Bit offset of a dial's lower bound.
+_DIAL_LOWER: constant(uint256) = 32
+# Bit offset of a dial's upper bound.
+_DIAL_UPPER: constant(uint256) = 64
+# Bit offset of a dial's largest move.
+_DIAL_STEP: constant(uint256) = 96
+# Bit offset of a dial's cooldown (seconds).
+_DIAL_COOLDOWN: constant(uint256) = 128
+# Bit offset of a dial's last move (unix seconds).
+_DIAL_LAST: constant(uint256) = 176
+# Marks a declared dial, so a dial whose fields are all zero still exists.
+_DIAL_SET: constant(uint256) = 1 << 255
 
 
 # The Budget that admits every epoch minter (shared by all programmes).
@@ -93,18 +141,19 @@ mechanism: public(IMechanism)
 minter: public(IEpochMinter)
 # May halt and resume emission at once.
 guardian: public(address)
-# May move dials within their bounds.
+# May move dials within their bounds; empty when the programme has no dials.
 steward: public(address)
-# Packed configuration (see CAP_BITS); changes only by ITERATE (the cap).
+# Packed configuration (layout above); changes only by ITERATE (the cap).
 _cfg: uint256
-# Packed run state (see the layout note above).
+# Packed run state (layout above); 0 until initialised, _KILLED on the implementation.
 _run: uint256
-# The epoch cap an ITERATE decision asks for.
+# The epoch cap (wei) an ITERATE decision asks for; applied when the epoch ends.
 pending_cap: public(uint256)
-# PAUSE condition oracle (empty: wait for a vote) and its threshold.
-oracle: public(address)
+# PAUSE condition oracle (an AggregatorV3; empty: wait for a vote).
+oracle: public(IAggregatorV3)
+# The oracle answer the comparator compares against (in the oracle's units).
 oracle_threshold: public(int256)
-# Dials by name: value (32 bits), lower, upper, step (32 each), cooldown (48), last move (48).
+# Dials by name, packed (dial layout above); 0 for undeclared dials.
 _dial: HashMap[bytes32, uint256]
 
 
@@ -113,7 +162,7 @@ event Transition:
     epoch: indexed(uint256)
     old_state: uint8
     new_state: uint8
-    reason: String[MAX_REASON]
+    reason: String[_MAX_REASON]
 
 
 event EpochOpened:
@@ -160,6 +209,9 @@ event ProgrammeInitialized:
 def __init__(budget: IBudget, executor: address, minter_implementation: address):
     """
     @notice Deploys the implementation every programme clone delegates to.
+    @param budget The Budget that admits every epoch minter.
+    @param executor The TPP executor.
+    @param minter_implementation The EpochMinter implementation epoch minters are cloned from.
     """
     assert budget.address != empty(address), "programme: zero budget"
     assert executor != empty(address), "programme: zero executor"
@@ -168,7 +220,7 @@ def __init__(budget: IBudget, executor: address, minter_implementation: address)
     EXECUTOR = executor
     MINTER_IMPLEMENTATION = minter_implementation
     # The implementation itself is never a programme.
-    self._run = convert(KILLED, uint256)
+    self._run = convert(_KILLED, uint256)
 
 
 @external
@@ -177,27 +229,29 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
     @notice Sets a fresh clone up and opens its first epoch (admitted by the Budget, which
             must already have granted this programme ADMITTER_ROLE). Called once, by the
             factory, in the cloning transaction; any failure reverts the whole creation.
+    @param spec What the programme is created with (see `programme_spec`).
+    @param mechanism The mechanism clone, already initialised with this programme.
     """
     assert self._run == 0, "programme: already initialized"
     assert mechanism != empty(address), "programme: zero mechanism"
     assert spec.guardian != empty(address), "programme: zero guardian"
     assert spec.epoch_cap != 0, "programme: zero cap"
-    assert spec.epoch_cap <= CAP_BITS, "programme: cap above uint112"
+    assert spec.epoch_cap <= _CAP_BITS, "programme: cap above uint112"
     assert spec.first_start >= block.timestamp, "programme: start in the past"
     assert spec.first_start < spec.first_end, "programme: start not before end"
-    assert spec.first_end <= TIME_MASK, "programme: time beyond uint48"
-    assert spec.epoch_duration != 0 and spec.epoch_duration <= TIME_MASK, "programme: bad epoch duration"
+    assert spec.first_end <= c.TIME_MASK, "programme: time beyond uint48"
+    assert spec.epoch_duration != 0 and spec.epoch_duration <= c.TIME_MASK, "programme: bad epoch duration"
     assert spec.window_length != 0, "programme: zero window"
     assert spec.window_length <= spec.epoch_duration, "programme: window longer than epoch"
     assert spec.window_length <= staticcall BUDGET.window_length(), "programme: window outside shared window"
     assert staticcall BUDGET.next_cycle_boundary(spec.first_end - 1) == spec.first_end, "programme: epoch end off cycle"
-    assert spec.default_outcome == OUTCOME_STOP or spec.default_outcome == OUTCOME_CONTINUE, "programme: default must be stop or continue"
-    assert spec.max_epochs != 0 and spec.max_epochs <= WORD16, "programme: bad max epochs"
-    assert spec.iterate_cap_bps <= BPS, "programme: iterate bound above 100%"
-    assert spec.max_pause <= TIME_MASK, "programme: time beyond uint48"
+    assert spec.default_outcome == _OUTCOME_STOP or spec.default_outcome == _OUTCOME_CONTINUE, "programme: default must be stop or continue"
+    assert spec.max_epochs != 0 and spec.max_epochs <= c.WORD16, "programme: bad max epochs"
+    assert spec.iterate_cap_bps <= c.BPS, "programme: iterate bound above 100%"
+    assert spec.max_pause <= c.TIME_MASK, "programme: time beyond uint48"
     if spec.oracle != empty(address):
-        assert spec.comparator >= GREATER and spec.comparator <= LESS_OR_EQUAL, "programme: bad comparator"
-        self.oracle = spec.oracle
+        assert spec.comparator >= _GREATER and spec.comparator <= _LESS_OR_EQUAL, "programme: bad comparator"
+        self.oracle = IAggregatorV3(spec.oracle)
         self.oracle_threshold = spec.threshold
 
     self.mechanism = IMechanism(mechanism)
@@ -206,24 +260,24 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
         self.steward = spec.steward
     self._cfg = (
         spec.epoch_cap
-        | (spec.epoch_duration << 112)
-        | (spec.window_length << 160)
-        | (convert(spec.default_outcome, uint256) << 208)
-        | (spec.max_epochs << 216)
-        | (spec.iterate_cap_bps << 232)
+        | (spec.epoch_duration << _CFG_DURATION)
+        | (spec.window_length << _CFG_WINDOW)
+        | (convert(spec.default_outcome, uint256) << _CFG_DEFAULT)
+        | (spec.max_epochs << _CFG_MAX_EPOCHS)
+        | (spec.iterate_cap_bps << _CFG_ITERATE_BPS)
     )
-    self._run = (spec.max_pause << 184) | (convert(spec.comparator, uint256) << 232)
+    self._run = (spec.max_pause << _RUN_MAX_PAUSE) | (convert(spec.comparator, uint256) << _RUN_COMPARATOR)
     for dial: programme_spec.Dial in spec.dials:
         assert dial.lower <= dial.initial and dial.initial <= dial.upper, "programme: dial outside bounds"
-        assert dial.upper <= U32 and dial.step <= dial.upper, "programme: dial above uint32"
-        assert dial.cooldown <= TIME_MASK, "programme: time beyond uint48"
+        assert dial.upper <= _U32 and dial.step <= dial.upper, "programme: dial above uint32"
+        assert dial.cooldown <= c.TIME_MASK, "programme: time beyond uint48"
         assert self._dial[dial.name] == 0, "programme: duplicate dial"
         assert spec.steward != empty(address), "programme: dials need a steward"
-        self._dial[dial.name] = dial.initial | (dial.lower << 32) | (dial.upper << 64) | (dial.step << 96) | (dial.cooldown << 128) | (1 << 255)
+        self._dial[dial.name] = self._pack_dial(dial.initial, dial.lower, dial.upper, dial.step, dial.cooldown, 0)
         extcall IMechanism(mechanism).set_dial(dial.name, dial.initial)
     log ProgrammeInitialized(programme=self, mechanism=mechanism, kind=spec.kind, metadata_uri=spec.metadata_uri)
 
-    reason: String[MAX_REASON] = self._open_epoch(spec.first_start, spec.first_end, spec.epoch_cap, 1)
+    reason: String[_MAX_REASON] = self._open_epoch(spec.first_start, spec.first_end, spec.epoch_cap, 1)
     assert reason == "", reason
 
 
@@ -237,7 +291,7 @@ def advance() -> uint8:
     @return The state after advancing.
     """
     self._advance()
-    return convert(self._run & BYTE_MASK, uint8)
+    return self._run_state(self._run)
 
 
 # --- governance ----------------------------------------------------------------------------
@@ -249,37 +303,42 @@ def decide(outcome: uint8, new_cap: uint256):
     @notice Governance's decision for the epoch in evaluation: STOP, CONTINUE, ITERATE (with
             `new_cap` within the declared bound) or PAUSE. The last decision before the
             epoch's end stands. KILL is accepted at any time and applies at once.
+    @param outcome 1 STOP, 2 CONTINUE, 3 ITERATE, 4 PAUSE or 5 KILL.
+    @param new_cap The ITERATE cap (wei), within `iterate_cap_bps` of the current cap;
+           ignored for the other outcomes.
     """
     assert msg.sender == EXECUTOR, "programme: caller is not the executor"
-    if outcome == OUTCOME_KILL:
+    if outcome == _OUTCOME_KILL:
         self._kill()
         return
     self._advance()
     run: uint256 = self._run
-    assert run & BYTE_MASK == convert(EVALUATING, uint256), "programme: not in evaluation window"
+    assert self._run_state(run) == _EVALUATING, "programme: not in evaluation window"
     # Past the end a due transition may only be waiting (a paused Budget): the window is over.
-    assert block.timestamp < (run >> 72) & TIME_MASK, "programme: not in evaluation window"
-    assert outcome >= OUTCOME_STOP and outcome <= OUTCOME_PAUSE, "programme: unknown outcome"
+    assert block.timestamp < self._run_end(run), "programme: not in evaluation window"
+    assert outcome >= _OUTCOME_STOP and outcome <= _OUTCOME_PAUSE, "programme: unknown outcome"
     cap: uint256 = 0
-    if outcome == OUTCOME_ITERATE:
-        current: uint256 = self._cfg & CAP_BITS
-        bound: uint256 = current * ((self._cfg >> 232) & WORD16) // BPS
-        assert new_cap != 0 and new_cap <= CAP_BITS, "programme: bad iterate cap"
+    if outcome == _OUTCOME_ITERATE:
+        cfg: uint256 = self._cfg
+        current: uint256 = self._cfg_cap(cfg)
+        bound: uint256 = current * self._cfg_iterate_bps(cfg) // c.BPS
+        assert new_cap != 0 and new_cap <= _CAP_BITS, "programme: bad iterate cap"
         assert new_cap + bound >= current and new_cap <= current + bound, "programme: iterate outside bounds"
         cap = new_cap
         self.pending_cap = new_cap
-    self._run = (run & ~(BYTE_MASK << 120)) | (convert(outcome, uint256) << 120)
-    log Decided(programme=self, epoch=(run >> 8) & WORD16, outcome=outcome, new_cap=cap, decided_at=block.timestamp)
+    self._run = (run & ~(c.BYTE_MASK << _RUN_OUTCOME)) | (convert(outcome, uint256) << _RUN_OUTCOME)
+    log Decided(programme=self, epoch=self._run_epoch(run), outcome=outcome, new_cap=cap, decided_at=block.timestamp)
 
 
 @external
 def resume():
     """
     @notice Ends a PAUSE by vote: opens a new epoch with the same parameters.
+    @dev Executor only; reverts unless PAUSED and the Budget is not paused.
     """
     assert msg.sender == EXECUTOR, "programme: caller is not the executor"
     self._advance()
-    assert self._run & BYTE_MASK == convert(PAUSED, uint256), "programme: not paused"
+    assert self._run_state(self._run) == _PAUSED, "programme: not paused"
     assert not staticcall BUDGET.paused(), "programme: budget paused"
     self._resume("resumed by vote")
 
@@ -289,6 +348,7 @@ def kill():
     """
     @notice Ends the programme at once and for good: settles and halts the mechanism and
             closes the epoch minter.
+    @dev Executor only; reverts once STOPPED or KILLED.
     """
     assert msg.sender == EXECUTOR, "programme: caller is not the executor"
     self._kill()
@@ -301,36 +361,38 @@ def kill():
 def halt():
     """
     @notice The guardian's brake: stops emission at once (nothing accrues while halted).
+    @dev Guardian only; reverts once ended or if already halted.
     """
     assert msg.sender == self.guardian, "programme: caller is not the guardian"
     self._advance()
     run: uint256 = self._run
-    state: uint8 = convert(run & BYTE_MASK, uint8)
-    assert state != STOPPED and state != KILLED, "programme: ended"
-    assert run & (1 << 176) == 0, "programme: already halted"
-    self._run = run | (1 << 176)
+    state: uint8 = self._run_state(run)
+    assert state != _STOPPED and state != _KILLED, "programme: ended"
+    assert not self._run_halted(run), "programme: already halted"
+    self._run = run | _RUN_HALTED
     extcall self.mechanism.set_halted(True)
     if not staticcall self.minter.paused():
         extcall self.minter.pause()
-    log GuardianHalt(programme=self, epoch=(run >> 8) & WORD16, guardian=msg.sender, halted=True)
+    log GuardianHalt(programme=self, epoch=self._run_epoch(run), guardian=msg.sender, halted=True)
 
 
 @external
 def unhalt():
     """
     @notice Lifts the guardian's halt; emission resumes from now (the halted time is not paid).
+    @dev Guardian only; reverts once ended or if not halted.
     """
     assert msg.sender == self.guardian, "programme: caller is not the guardian"
     self._advance()
     run: uint256 = self._run
-    state: uint8 = convert(run & BYTE_MASK, uint8)
-    assert state != STOPPED and state != KILLED, "programme: ended"
-    assert run & (1 << 176) != 0, "programme: not halted"
-    self._run = run & ~(1 << 176)
+    state: uint8 = self._run_state(run)
+    assert state != _STOPPED and state != _KILLED, "programme: ended"
+    assert self._run_halted(run), "programme: not halted"
+    self._run = run & ~_RUN_HALTED
     extcall self.mechanism.set_halted(False)
     if staticcall self.minter.paused():
         extcall self.minter.unpause()
-    log GuardianHalt(programme=self, epoch=(run >> 8) & WORD16, guardian=msg.sender, halted=False)
+    log GuardianHalt(programme=self, epoch=self._run_epoch(run), guardian=msg.sender, halted=False)
 
 
 @external
@@ -338,22 +400,26 @@ def move_dial(name: bytes32, new_value: uint256, reason: String[128]):
     """
     @notice The steward moves a dial within its bounds, by at most its step, at most once
             per cooldown; the reason is logged with the move.
+    @param name keccak256 of the dial's name (a declared dial).
+    @param new_value The dial's new value, within [lower, upper] and at most `step` away.
+    @param reason Why the steward moves it (logged, at most 128 bytes).
     """
     assert msg.sender == self.steward, "programme: caller is not the steward"
-    state: uint8 = convert(self._run & BYTE_MASK, uint8)
-    assert state != STOPPED and state != KILLED, "programme: ended"
+    state: uint8 = self._run_state(self._run)
+    assert state != _STOPPED and state != _KILLED, "programme: ended"
     packed: uint256 = self._dial[name]
     assert packed != 0, "programme: unknown dial"
-    old: uint256 = packed & U32
-    lower: uint256 = (packed >> 32) & U32
-    upper: uint256 = (packed >> 64) & U32
-    step: uint256 = (packed >> 96) & U32
-    cooldown: uint256 = (packed >> 128) & TIME_MASK
-    last: uint256 = (packed >> 176) & TIME_MASK
+    old: uint256 = 0
+    lower: uint256 = 0
+    upper: uint256 = 0
+    step: uint256 = 0
+    cooldown: uint256 = 0
+    last: uint256 = 0
+    old, lower, upper, step, cooldown, last = self._unpack_dial(packed)
     assert new_value >= lower and new_value <= upper, "programme: dial outside bounds"
     assert max(new_value, old) - min(new_value, old) <= step, "programme: dial step too large"
     assert last == 0 or block.timestamp >= last + cooldown, "programme: dial cooling down"
-    self._dial[name] = new_value | (packed & ~U32 & ~(TIME_MASK << 176)) | (block.timestamp << 176)
+    self._dial[name] = self._pack_dial(new_value, lower, upper, step, cooldown, block.timestamp)
     extcall self.mechanism.set_dial(name, new_value)
     log DialMoved(programme=self, name=name, old_value=old, new_value=new_value, steward=msg.sender, reason=reason)
 
@@ -364,7 +430,12 @@ def move_dial(name: bytes32, new_value: uint256, reason: String[128]):
 @external
 @view
 def state() -> uint8:
-    return convert(self._run & BYTE_MASK, uint8)
+    """
+    @notice The lifecycle state: 1 SCHEDULED, 2 RUNNING, 3 EVALUATING, 4 PAUSED, 5 STOPPED,
+            6 KILLED (0 before initialisation).
+    @return The state as stored (call `advance()` first to apply due transitions).
+    """
+    return self._run_state(self._run)
 
 
 @external
@@ -372,86 +443,139 @@ def state() -> uint8:
 def epoch() -> uint256:
     """
     @notice 1-based index of the current (or last) epoch.
+    @return The epoch index.
     """
-    return (self._run >> 8) & WORD16
+    return self._run_epoch(self._run)
 
 
 @external
 @view
 def epoch_start() -> uint256:
-    return (self._run >> 24) & TIME_MASK
+    """
+    @notice First second of the current (or last) epoch.
+    @return Unix time (seconds).
+    """
+    return self._run_start(self._run)
 
 
 @external
 @view
 def epoch_end() -> uint256:
-    return (self._run >> 72) & TIME_MASK
+    """
+    @notice End of the current (or last) epoch: a decision-cycle boundary.
+    @return Unix time (seconds).
+    """
+    return self._run_end(self._run)
 
 
 @external
 @view
 def pending_outcome() -> uint8:
-    return convert((self._run >> 120) & BYTE_MASK, uint8)
+    """
+    @notice The decision taken in this evaluation window, if any.
+    @return 0 (none yet), 1 STOP, 2 CONTINUE, 3 ITERATE or 4 PAUSE.
+    """
+    return self._run_outcome(self._run)
 
 
 @external
 @view
 def paused_at() -> uint256:
-    return (self._run >> 128) & TIME_MASK
+    """
+    @notice When the programme last entered PAUSED.
+    @return Unix time (seconds); 0 if it never paused.
+    """
+    return self._run_paused_at(self._run)
 
 
 @external
 @view
 def halted() -> bool:
-    return self._run & (1 << 176) != 0
+    """
+    @notice Whether the guardian's halt is on.
+    @return True while halted.
+    """
+    return self._run_halted(self._run)
 
 
 @external
 @view
 def max_pause() -> uint256:
-    return (self._run >> 184) & TIME_MASK
+    """
+    @notice Longest a PAUSE may last before the programme stops.
+    @return Seconds; 0 for no limit.
+    """
+    return self._run_max_pause(self._run)
 
 
 @external
 @view
 def comparator() -> uint8:
-    return convert((self._run >> 232) & BYTE_MASK, uint8)
+    """
+    @notice How the PAUSE condition compares the oracle's answer with the threshold.
+    @return 1 >, 2 >=, 3 <, 4 <= (0 without an oracle).
+    """
+    return self._run_comparator(self._run)
 
 
 @external
 @view
 def epoch_cap() -> uint256:
-    return self._cfg & CAP_BITS
+    """
+    @notice Tokens (wei) one full-length epoch may mint; moved only by ITERATE.
+    @return The epoch cap (wei).
+    """
+    return self._cfg_cap(self._cfg)
 
 
 @external
 @view
 def epoch_duration() -> uint256:
-    return (self._cfg >> 112) & TIME_MASK
+    """
+    @notice Length of every epoch after the first.
+    @return Seconds.
+    """
+    return self._cfg_duration(self._cfg)
 
 
 @external
 @view
 def window_length() -> uint256:
-    return (self._cfg >> 160) & TIME_MASK
+    """
+    @notice Length of the evaluation window before each epoch end.
+    @return Seconds.
+    """
+    return self._cfg_window(self._cfg)
 
 
 @external
 @view
 def default_outcome() -> uint8:
-    return convert((self._cfg >> 208) & BYTE_MASK, uint8)
+    """
+    @notice What applies at epoch end without a decision.
+    @return 1 STOP or 2 CONTINUE.
+    """
+    return self._cfg_default(self._cfg)
 
 
 @external
 @view
 def max_epochs() -> uint256:
-    return (self._cfg >> 216) & WORD16
+    """
+    @notice Most epochs the programme may run, the first included.
+    @return The epoch count.
+    """
+    return self._cfg_max_epochs(self._cfg)
 
 
 @external
 @view
 def iterate_cap_bps() -> uint256:
-    return (self._cfg >> 232) & WORD16
+    """
+    @notice Most an ITERATE may move the epoch cap, in basis points of the current cap.
+    @return Basis points, 0 to 10_000.
+    """
+    return self._cfg_iterate_bps(self._cfg)
 
 
 @external
@@ -459,16 +583,11 @@ def iterate_cap_bps() -> uint256:
 def dial(name: bytes32) -> (uint256, uint256, uint256, uint256, uint256, uint256):
     """
     @notice (value, lower, upper, step, cooldown, last move) of a dial; zeros if unknown.
+    @param name keccak256 of the dial's name.
+    @return The value, lower and upper bounds, largest step, cooldown (seconds) and time of
+            the last move (unix seconds; 0 before the first move).
     """
-    packed: uint256 = self._dial[name]
-    return (
-        packed & U32,
-        (packed >> 32) & U32,
-        (packed >> 64) & U32,
-        (packed >> 96) & U32,
-        (packed >> 128) & TIME_MASK,
-        (packed >> 176) & TIME_MASK,
-    )
+    return self._unpack_dial(self._dial[name])
 
 
 @external
@@ -478,18 +597,19 @@ def next_transition() -> (uint8, uint256):
     @notice The next state a time-driven transition leads to and when it becomes due
             (0, 0 when none is scheduled: final states, or a pause waiting on an oracle with
             no deadline).
+    @return The next state and the unix time (seconds) it becomes due.
     """
     run: uint256 = self._run
-    state: uint8 = convert(run & BYTE_MASK, uint8)
-    end: uint256 = (run >> 72) & TIME_MASK
-    if state == SCHEDULED:
-        return RUNNING, (run >> 24) & TIME_MASK
-    if state == RUNNING:
-        return EVALUATING, end - min(end, (self._cfg >> 160) & TIME_MASK)
-    if state == EVALUATING:
+    state: uint8 = self._run_state(run)
+    end: uint256 = self._run_end(run)
+    if state == _SCHEDULED:
+        return _RUNNING, self._run_start(run)
+    if state == _RUNNING:
+        return _EVALUATING, end - min(end, self._cfg_window(self._cfg))
+    if state == _EVALUATING:
         return self._outcome_state(run), end
-    if state == PAUSED and (run >> 184) & TIME_MASK != 0:
-        return STOPPED, ((run >> 128) & TIME_MASK) + ((run >> 184) & TIME_MASK)
+    if state == _PAUSED and self._run_max_pause(run) != 0:
+        return _STOPPED, self._run_paused_at(run) + self._run_max_pause(run)
     return 0, 0
 
 
@@ -498,6 +618,7 @@ def next_transition() -> (uint8, uint256):
 def pause_condition_met() -> bool:
     """
     @notice Whether the oracle condition that ends a PAUSE holds now.
+    @return False without an oracle or when it fails; else the comparison's result.
     """
     return self._condition_met()
 
@@ -508,29 +629,42 @@ def pause_condition_met() -> bool:
 @internal
 @view
 def _outcome_state(run: uint256) -> uint8:
-    outcome: uint8 = convert((run >> 120) & BYTE_MASK, uint8)
+    """
+    @dev The state the end of the evaluated epoch leads to, by the pending or default outcome.
+    @param run The packed run state.
+    @return STOPPED, PAUSED or RUNNING.
+    """
+    outcome: uint8 = self._run_outcome(run)
     if outcome == 0:
-        outcome = convert((self._cfg >> 208) & BYTE_MASK, uint8)
-    if outcome == OUTCOME_STOP:
-        return STOPPED
-    if outcome == OUTCOME_PAUSE:
-        return PAUSED
-    if (run >> 8) & WORD16 >= (self._cfg >> 216) & WORD16:
-        return STOPPED
-    return RUNNING
+        outcome = self._cfg_default(self._cfg)
+    if outcome == _OUTCOME_STOP:
+        return _STOPPED
+    if outcome == _OUTCOME_PAUSE:
+        return _PAUSED
+    if self._run_epoch(run) >= self._cfg_max_epochs(self._cfg):
+        return _STOPPED
+    return _RUNNING
 
 
 @internal
-def _set_state(new_state: uint8, reason: String[MAX_REASON]):
+def _set_state(new_state: uint8, reason: String[_MAX_REASON]):
+    """
+    @dev Stores the new state and logs the transition.
+    @param new_state The state entered.
+    @param reason Why, for the log.
+    """
     run: uint256 = self._run
-    old_state: uint8 = convert(run & BYTE_MASK, uint8)
-    self._run = (run & ~BYTE_MASK) | convert(new_state, uint256)
-    log Transition(programme=self, epoch=(run >> 8) & WORD16, old_state=old_state, new_state=new_state, reason=reason)
+    old_state: uint8 = self._run_state(run)
+    self._run = (run & ~c.BYTE_MASK) | convert(new_state, uint256)
+    log Transition(programme=self, epoch=self._run_epoch(run), old_state=old_state, new_state=new_state, reason=reason)
 
 
 @internal
 def _advance():
-    for _: uint256 in range(MAX_STEPS):
+    """
+    @dev Applies due transitions, at most _MAX_STEPS of them. No parameters, nothing returned.
+    """
+    for _: uint256 in range(_MAX_STEPS):
         if not self._step():
             return
 
@@ -538,36 +672,37 @@ def _advance():
 @internal
 def _step() -> bool:
     """
-    @dev Applies the one transition that is due now, if any; returns whether it did.
+    @dev Applies the one transition that is due now, if any.
+    @return Whether it applied one.
     """
     run: uint256 = self._run
-    state: uint8 = convert(run & BYTE_MASK, uint8)
-    start: uint256 = (run >> 24) & TIME_MASK
-    end: uint256 = (run >> 72) & TIME_MASK
+    state: uint8 = self._run_state(run)
+    start: uint256 = self._run_start(run)
+    end: uint256 = self._run_end(run)
 
-    if state == SCHEDULED:
+    if state == _SCHEDULED:
         if block.timestamp < start:
             return False
-        self._set_state(RUNNING, "epoch started")
+        self._set_state(_RUNNING, "epoch started")
         return True
 
-    if state == RUNNING:
-        if block.timestamp < end - min(end, (self._cfg >> 160) & TIME_MASK):
+    if state == _RUNNING:
+        if block.timestamp < end - min(end, self._cfg_window(self._cfg)):
             return False
-        self._set_state(EVALUATING, "evaluation window opened")
+        self._set_state(_EVALUATING, "evaluation window opened")
         return True
 
-    if state == EVALUATING:
+    if state == _EVALUATING:
         if block.timestamp < end:
             return False
         return self._apply_outcome(run, end)
 
-    if state == PAUSED:
-        max_pause: uint256 = (run >> 184) & TIME_MASK
+    if state == _PAUSED:
+        max_pause: uint256 = self._run_max_pause(run)
         if self._condition_met():
             return self._resume("pause condition met")
-        if max_pause != 0 and block.timestamp >= ((run >> 128) & TIME_MASK) + max_pause:
-            self._set_state(STOPPED, "pause expired")
+        if max_pause != 0 and block.timestamp >= self._run_paused_at(run) + max_pause:
+            self._set_state(_STOPPED, "pause expired")
             return True
         return False
 
@@ -576,70 +711,83 @@ def _step() -> bool:
 
 @internal
 def _apply_outcome(run: uint256, end: uint256) -> bool:
-    decided: uint8 = convert((run >> 120) & BYTE_MASK, uint8)
+    """
+    @dev Applies the pending (or default) outcome at the end of the evaluated epoch: stops,
+         pauses, or opens the next epoch (which stops the programme if the Budget refuses it).
+    @param run The packed run state.
+    @param end The evaluated epoch's end (unix seconds).
+    @return Whether a transition was applied (False only while a paused Budget holds it).
+    """
+    decided: uint8 = self._run_outcome(run)
     outcome: uint8 = decided
     if outcome == 0:
-        outcome = convert((self._cfg >> 208) & BYTE_MASK, uint8)
-    epoch: uint256 = (run >> 8) & WORD16
-    opens_epoch: bool = outcome == OUTCOME_CONTINUE or outcome == OUTCOME_ITERATE
-    if opens_epoch and epoch < (self._cfg >> 216) & WORD16 and staticcall BUDGET.paused():
+        outcome = self._cfg_default(self._cfg)
+    epoch: uint256 = self._run_epoch(run)
+    opens_epoch: bool = outcome == _OUTCOME_CONTINUE or outcome == _OUTCOME_ITERATE
+    if opens_epoch and epoch < self._cfg_max_epochs(self._cfg) and staticcall BUDGET.paused():
         # Wait for the Budget's guardian: the transition, and the decision, stay due.
         return False
 
     # The pending decision was for the epoch that just ended: clear it.
-    self._run = run & ~(BYTE_MASK << 120)
+    self._run = run & ~(c.BYTE_MASK << _RUN_OUTCOME)
 
-    if outcome == OUTCOME_STOP:
+    if outcome == _OUTCOME_STOP:
         if decided == 0:
-            self._set_state(STOPPED, "default: stop")
+            self._set_state(_STOPPED, "default: stop")
         else:
-            self._set_state(STOPPED, "decided: stop")
+            self._set_state(_STOPPED, "decided: stop")
         return True
-    if outcome == OUTCOME_PAUSE:
-        self._run = (self._run & ~(TIME_MASK << 128)) | (block.timestamp << 128)
-        self._set_state(PAUSED, "decided: pause")
+    if outcome == _OUTCOME_PAUSE:
+        self._run = (self._run & ~(c.TIME_MASK << _RUN_PAUSED_AT)) | (block.timestamp << _RUN_PAUSED_AT)
+        self._set_state(_PAUSED, "decided: pause")
         return True
-    if epoch >= (self._cfg >> 216) & WORD16:
-        self._set_state(STOPPED, "last epoch ended")
+    if epoch >= self._cfg_max_epochs(self._cfg):
+        self._set_state(_STOPPED, "last epoch ended")
         return True
-    if outcome == OUTCOME_ITERATE:
-        self._cfg = (self._cfg & ~CAP_BITS) | self.pending_cap
+    if outcome == _OUTCOME_ITERATE:
+        self._cfg = (self._cfg & ~_CAP_BITS) | self.pending_cap
 
-    duration: uint256 = (self._cfg >> 112) & TIME_MASK
+    duration: uint256 = self._cfg_duration(self._cfg)
     start: uint256 = max(end, block.timestamp)
     new_end: uint256 = self._aligned_end(start, duration)
     cap: uint256 = self._prorated(start, new_end, duration)
-    reason: String[MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
+    reason: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if reason != "":
-        self._set_state(STOPPED, reason)
+        self._set_state(_STOPPED, reason)
         return True
-    if outcome == OUTCOME_ITERATE:
-        self._set_state(RUNNING if block.timestamp >= start else SCHEDULED, "decided: iterate")
+    if outcome == _OUTCOME_ITERATE:
+        self._set_state(_RUNNING if block.timestamp >= start else _SCHEDULED, "decided: iterate")
     elif decided == 0:
-        self._set_state(RUNNING if block.timestamp >= start else SCHEDULED, "default: continue")
+        self._set_state(_RUNNING if block.timestamp >= start else _SCHEDULED, "default: continue")
     else:
-        self._set_state(RUNNING if block.timestamp >= start else SCHEDULED, "decided: continue")
+        self._set_state(_RUNNING if block.timestamp >= start else _SCHEDULED, "decided: continue")
     return True
 
 
 @internal
-def _resume(reason: String[MAX_REASON]) -> bool:
+def _resume(reason: String[_MAX_REASON]) -> bool:
+    """
+    @dev Leaves PAUSED: opens a new epoch from now, or stops after the last epoch or when
+         the Budget refuses the new epoch.
+    @param reason The transition reason to log when the new epoch opens.
+    @return Whether a transition was applied (False only while the Budget is paused).
+    """
     run: uint256 = self._run
-    epoch: uint256 = (run >> 8) & WORD16
-    if epoch >= (self._cfg >> 216) & WORD16:
-        self._set_state(STOPPED, "last epoch ended")
+    epoch: uint256 = self._run_epoch(run)
+    if epoch >= self._cfg_max_epochs(self._cfg):
+        self._set_state(_STOPPED, "last epoch ended")
         return True
     if staticcall BUDGET.paused():
         return False
-    duration: uint256 = (self._cfg >> 112) & TIME_MASK
+    duration: uint256 = self._cfg_duration(self._cfg)
     start: uint256 = block.timestamp
     new_end: uint256 = self._aligned_end(start, duration)
     cap: uint256 = self._prorated(start, new_end, duration)
-    failure: String[MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
+    failure: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if failure != "":
-        self._set_state(STOPPED, failure)
+        self._set_state(_STOPPED, failure)
         return True
-    self._set_state(RUNNING, reason)
+    self._set_state(_RUNNING, reason)
     return True
 
 
@@ -650,6 +798,9 @@ def _aligned_end(start: uint256, duration: uint256) -> uint256:
     @dev The first decision-cycle boundary after `start + duration - cycle`: an epoch that
          starts on a boundary lasts exactly `duration` (a whole number of cycles); one that
          starts late ends on the same boundary, a little shorter.
+    @param start The epoch's start (unix seconds).
+    @param duration The configured epoch length (seconds).
+    @return The epoch's end: a decision-cycle boundary (unix seconds).
     """
     cycle: uint256 = staticcall BUDGET.cycle_length()
     return staticcall BUDGET.next_cycle_boundary(start + duration - min(duration, cycle))
@@ -660,16 +811,25 @@ def _aligned_end(start: uint256, duration: uint256) -> uint256:
 def _prorated(start: uint256, end: uint256, duration: uint256) -> uint256:
     """
     @dev The cap that keeps the configured rate (cap / duration) over [start, end].
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds).
+    @param duration The configured epoch length (seconds); not zero.
+    @return The epoch's cap (wei), floored.
     """
-    full: uint256 = self._cfg & CAP_BITS
+    full: uint256 = self._cfg_cap(self._cfg)
     return full * (end - start) // duration
 
 
 @internal
-def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> String[MAX_REASON]:
+def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> String[_MAX_REASON]:
     """
     @dev Clones an epoch minter, asks the Budget to admit it and points the mechanism at it.
          Returns "" on success, or the Budget's reason (nothing is changed then).
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds).
+    @param cap The epoch's cap (wei).
+    @param epoch The new epoch's 1-based index.
+    @return "" on success, else why the epoch could not open.
     """
     if cap == 0:
         return "programme: zero cap"
@@ -686,11 +846,11 @@ def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> S
     )
     if not success:
         if len(response) >= 68 and slice(response, 0, 4) == method_id("Error(string)"):
-            return abi_decode(slice(response, 4, len(response) - 4), String[MAX_REASON])
+            return abi_decode(slice(response, 4, len(response) - 4), String[_MAX_REASON])
         return "programme: admission refused"
     run: uint256 = self._run
     old: IEpochMinter = self.minter
-    halted: bool = run & (1 << 176) != 0
+    halted: bool = self._run_halted(run)
     if halted:
         # A guardian halt carries over into the new epoch.
         extcall IEpochMinter(minter).pause()
@@ -698,9 +858,14 @@ def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> S
             # What accrued before the halt is owed: let the mechanism settle it.
             extcall old.unpause()
     self.minter = IEpochMinter(minter)
-    self._run = (run & ~((WORD16 << 8) | (TIME_MASK << 24) | (TIME_MASK << 72))) | (epoch << 8) | (start << 24) | (end << 72)
-    if run & BYTE_MASK == 0:
-        self._set_state(SCHEDULED if block.timestamp < start else RUNNING, "programme created")
+    self._run = (
+        (run & ~((c.WORD16 << _RUN_EPOCH) | (c.TIME_MASK << _RUN_START) | (c.TIME_MASK << _RUN_END)))
+        | (epoch << _RUN_EPOCH)
+        | (start << _RUN_START)
+        | (end << _RUN_END)
+    )
+    if self._run_state(run) == 0:
+        self._set_state(_SCHEDULED if block.timestamp < start else _RUNNING, "programme created")
     extcall self.mechanism.start_epoch(minter, start, end, cap)
     if old.address != empty(address) and not staticcall old.closed():
         # The old epoch is settled: close its minter, so exactly one epoch can mint.
@@ -712,7 +877,11 @@ def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> S
 @internal
 @view
 def _condition_met() -> bool:
-    oracle: address = self.oracle
+    """
+    @dev Reads the oracle without ever reverting: a failing or short answer counts as "not met".
+    @return Whether the PAUSE condition holds now.
+    """
+    oracle: address = self.oracle.address
     if oracle == empty(address):
         return False
     success: bool = False
@@ -724,21 +893,25 @@ def _condition_met() -> bool:
         return False
     answer: int256 = convert(convert(slice(response, 32, 32), bytes32), int256)
     threshold: int256 = self.oracle_threshold
-    comparator: uint8 = convert((self._run >> 232) & BYTE_MASK, uint8)
-    if comparator == GREATER:
+    comparator: uint8 = self._run_comparator(self._run)
+    if comparator == _GREATER:
         return answer > threshold
-    if comparator == GREATER_OR_EQUAL:
+    if comparator == _GREATER_OR_EQUAL:
         return answer >= threshold
-    if comparator == LESS:
+    if comparator == _LESS:
         return answer < threshold
     return answer <= threshold
 
 
 @internal
 def _kill():
+    """
+    @dev Settles and halts the mechanism (failures tolerated), closes the minter, and ends the
+         programme as KILLED. No parameters, nothing returned.
+    """
     run: uint256 = self._run
-    state: uint8 = convert(run & BYTE_MASK, uint8)
-    assert state != STOPPED and state != KILLED, "programme: ended"
+    state: uint8 = self._run_state(run)
+    assert state != _STOPPED and state != _KILLED, "programme: ended"
     # Pay out what accrued so far, then stop accrual and minting for good. What accrued
     # before a guardian halt is owed, so the minter is unpaused for the settlement. A failing
     # mechanism must not block a kill, so its calls may fail.
@@ -751,4 +924,199 @@ def _kill():
     )
     if not staticcall minter.closed():
         extcall minter.close()
-    self._set_state(KILLED, "killed")
+    self._set_state(_KILLED, "killed")
+
+
+# --- packed fields -------------------------------------------------------------------------
+# The one place `_run`, `_cfg` and `_dial` words are read field by field (layouts above).
+
+
+@internal
+@pure
+def _run_state(run: uint256) -> uint8:
+    """
+    @param run The packed run state.
+    @return The lifecycle state (0 before initialisation).
+    """
+    return convert(run & c.BYTE_MASK, uint8)
+
+
+@internal
+@pure
+def _run_epoch(run: uint256) -> uint256:
+    """
+    @param run The packed run state.
+    @return The 1-based index of the current (or last) epoch.
+    """
+    return (run >> _RUN_EPOCH) & c.WORD16
+
+
+@internal
+@pure
+def _run_start(run: uint256) -> uint256:
+    """
+    @param run The packed run state.
+    @return The current epoch's start (unix seconds).
+    """
+    return (run >> _RUN_START) & c.TIME_MASK
+
+
+@internal
+@pure
+def _run_end(run: uint256) -> uint256:
+    """
+    @param run The packed run state.
+    @return The current epoch's end (unix seconds).
+    """
+    return (run >> _RUN_END) & c.TIME_MASK
+
+
+@internal
+@pure
+def _run_outcome(run: uint256) -> uint8:
+    """
+    @param run The packed run state.
+    @return The pending outcome (0: no decision yet).
+    """
+    return convert((run >> _RUN_OUTCOME) & c.BYTE_MASK, uint8)
+
+
+@internal
+@pure
+def _run_paused_at(run: uint256) -> uint256:
+    """
+    @param run The packed run state.
+    @return When the programme last paused (unix seconds).
+    """
+    return (run >> _RUN_PAUSED_AT) & c.TIME_MASK
+
+
+@internal
+@pure
+def _run_halted(run: uint256) -> bool:
+    """
+    @param run The packed run state.
+    @return Whether the guardian's halt is on.
+    """
+    return run & _RUN_HALTED != 0
+
+
+@internal
+@pure
+def _run_max_pause(run: uint256) -> uint256:
+    """
+    @param run The packed run state.
+    @return The longest pause (seconds; 0 for no limit).
+    """
+    return (run >> _RUN_MAX_PAUSE) & c.TIME_MASK
+
+
+@internal
+@pure
+def _run_comparator(run: uint256) -> uint8:
+    """
+    @param run The packed run state.
+    @return The oracle comparator (1 >, 2 >=, 3 <, 4 <=).
+    """
+    return convert((run >> _RUN_COMPARATOR) & c.BYTE_MASK, uint8)
+
+
+@internal
+@pure
+def _cfg_cap(cfg: uint256) -> uint256:
+    """
+    @param cfg The packed configuration.
+    @return The epoch cap (wei).
+    """
+    return cfg & _CAP_BITS
+
+
+@internal
+@pure
+def _cfg_duration(cfg: uint256) -> uint256:
+    """
+    @param cfg The packed configuration.
+    @return The epoch duration (seconds).
+    """
+    return (cfg >> _CFG_DURATION) & c.TIME_MASK
+
+
+@internal
+@pure
+def _cfg_window(cfg: uint256) -> uint256:
+    """
+    @param cfg The packed configuration.
+    @return The evaluation window's length (seconds).
+    """
+    return (cfg >> _CFG_WINDOW) & c.TIME_MASK
+
+
+@internal
+@pure
+def _cfg_default(cfg: uint256) -> uint8:
+    """
+    @param cfg The packed configuration.
+    @return The default outcome (STOP or CONTINUE).
+    """
+    return convert((cfg >> _CFG_DEFAULT) & c.BYTE_MASK, uint8)
+
+
+@internal
+@pure
+def _cfg_max_epochs(cfg: uint256) -> uint256:
+    """
+    @param cfg The packed configuration.
+    @return The most epochs the programme may run.
+    """
+    return (cfg >> _CFG_MAX_EPOCHS) & c.WORD16
+
+
+@internal
+@pure
+def _cfg_iterate_bps(cfg: uint256) -> uint256:
+    """
+    @param cfg The packed configuration.
+    @return The ITERATE bound (basis points of the current cap).
+    """
+    return (cfg >> _CFG_ITERATE_BPS) & c.WORD16
+
+
+@internal
+@pure
+def _pack_dial(dial_value: uint256, lower: uint256, upper: uint256, step: uint256, cooldown: uint256, last: uint256) -> uint256:
+    """
+    @dev Packs a dial (layout above); the caller has bounded the fields.
+    @param dial_value The dial's value (32 bits).
+    @param lower Its lower bound (32 bits).
+    @param upper Its upper bound (32 bits).
+    @param step Its largest move (32 bits).
+    @param cooldown Seconds between two moves (48 bits).
+    @param last When it last moved (unix seconds, 48 bits; 0: never).
+    @return The packed word, with the declared-dial bit set.
+    """
+    return (
+        dial_value
+        | (lower << _DIAL_LOWER)
+        | (upper << _DIAL_UPPER)
+        | (step << _DIAL_STEP)
+        | (cooldown << _DIAL_COOLDOWN)
+        | (last << _DIAL_LAST)
+        | _DIAL_SET
+    )
+
+
+@internal
+@pure
+def _unpack_dial(packed: uint256) -> (uint256, uint256, uint256, uint256, uint256, uint256):
+    """
+    @param packed A packed dial; 0 for an undeclared one.
+    @return Its value, lower bound, upper bound, step, cooldown and last move.
+    """
+    return (
+        packed & _U32,
+        (packed >> _DIAL_LOWER) & _U32,
+        (packed >> _DIAL_UPPER) & _U32,
+        (packed >> _DIAL_STEP) & _U32,
+        (packed >> _DIAL_COOLDOWN) & c.TIME_MASK,
+        (packed >> _DIAL_LAST) & c.TIME_MASK,
+    )

@@ -16,35 +16,32 @@
      nothing that mints.
 """
 
+from ethereum.ercs import IERC20
+from snekmate.auth.interfaces import IAccessControl
+
+from .interfaces import ILinearStream
+from .interfaces import IProgramme
+from .interfaces import IStakingRewards
+from . import constants as c
 from . import programme_spec
 
-interface IProgramme:
-    def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address): nonpayable
-
-interface IStream:
-    def initialize(programme: address, recipient: address): nonpayable
-
-interface IStaking:
-    def initialize(programme: address, stake_token: address): nonpayable
-
-interface IAccessControl:
-    def grantRole(role: bytes32, account: address): nonpayable
-
 # Most programmes one call creates (a 30M-gas proposal holds well under this many).
-MAX_BATCH: constant(uint256) = 128
-# The Budget role each programme needs to admit its later epochs.
-ADMITTER_ROLE: constant(bytes32) = keccak256("ADMITTER_ROLE")
+_MAX_BATCH: constant(uint256) = 128
 
-# The Budget, and the TPP executor (the only creator).
+# The Budget: each new programme gets its ADMITTER_ROLE (c.ADMITTER_ROLE) from the factory.
 BUDGET: public(immutable(address))
+# The TPP executor: the only caller of `create_programmes`.
 EXECUTOR: public(immutable(address))
-# Implementations the proxies delegate to.
+# The Programme implementation every programme proxy delegates to.
 PROGRAMME_IMPLEMENTATION: public(immutable(address))
+# The LinearStream implementation every STREAM mechanism proxy delegates to.
 STREAM_IMPLEMENTATION: public(immutable(address))
+# The StakingRewards implementation every STAKING mechanism proxy delegates to.
 STAKING_IMPLEMENTATION: public(immutable(address))
 
-# Programmes created so far, in order.
+# Number of programmes created so far; the next one's index.
 programme_count: public(uint256)
+# Programmes created so far, by 0-based index in order of creation.
 programme_at: public(HashMap[uint256, address])
 
 
@@ -58,6 +55,13 @@ event ProgrammeCreated:
 
 @deploy
 def __init__(budget: address, executor: address, programme_impl: address, stream_impl: address, staking_impl: address):
+    """
+    @param budget The Budget, which must grant this factory ADMITTER_ADMIN_ROLE.
+    @param executor The TPP executor: the only creator.
+    @param programme_impl The Programme implementation.
+    @param stream_impl The LinearStream implementation.
+    @param staking_impl The StakingRewards implementation.
+    """
     assert budget != empty(address), "factory: zero budget"
     assert executor != empty(address), "factory: zero executor"
     assert programme_impl != empty(address) and stream_impl != empty(address) and staking_impl != empty(address), "factory: zero implementation"
@@ -69,26 +73,27 @@ def __init__(budget: address, executor: address, programme_impl: address, stream
 
 
 @external
-def create_programmes(specs: DynArray[programme_spec.ProgrammeSpec, MAX_BATCH]) -> DynArray[address, MAX_BATCH]:
+def create_programmes(specs: DynArray[programme_spec.ProgrammeSpec, _MAX_BATCH]) -> DynArray[address, _MAX_BATCH]:
     """
     @notice Creates one programme per spec and admits each first epoch; all or nothing.
+    @param specs One spec per programme (at most 128), in creation order.
     @return The new programmes' addresses, in the order of `specs`.
     """
     assert msg.sender == EXECUTOR, "factory: caller is not the executor"
-    created: DynArray[address, MAX_BATCH] = []
+    created: DynArray[address, _MAX_BATCH] = []
     index: uint256 = self.programme_count
     for spec: programme_spec.ProgrammeSpec in specs:
         programme: address = create_minimal_proxy_to(PROGRAMME_IMPLEMENTATION)
         mechanism: address = empty(address)
         if spec.kind == programme_spec.STREAM:
             mechanism = create_minimal_proxy_to(STREAM_IMPLEMENTATION)
-            extcall IStream(mechanism).initialize(programme, spec.target)
+            extcall ILinearStream(mechanism).initialize(programme, spec.target)
         elif spec.kind == programme_spec.STAKING:
             mechanism = create_minimal_proxy_to(STAKING_IMPLEMENTATION)
-            extcall IStaking(mechanism).initialize(programme, spec.target)
+            extcall IStakingRewards(mechanism).initialize(programme, IERC20(spec.target))
         else:
             raise "factory: unknown mechanism kind"
-        extcall IAccessControl(BUDGET).grantRole(ADMITTER_ROLE, programme)
+        extcall IAccessControl(BUDGET).grantRole(c.ADMITTER_ROLE, programme)
         extcall IProgramme(programme).initialize(spec, mechanism)
         self.programme_at[index] = programme
         log ProgrammeCreated(programme=programme, mechanism=mechanism, index=index, kind=spec.kind, metadata_uri=spec.metadata_uri)

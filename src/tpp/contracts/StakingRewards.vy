@@ -28,9 +28,11 @@
 
 from ethereum.ercs import IERC20
 from .interfaces import IMechanism
+from .interfaces import IStakingRewards
 from . import emission
 
 implements: IMechanism
+implements: IStakingRewards
 
 initializes: emission
 
@@ -50,21 +52,22 @@ exports: (
 )
 
 # Fixed-point scale of the accumulator: 36 decimals, enough for 6-decimal stake tokens.
-ACC_SCALE: constant(uint256) = 10**36
+_ACC_SCALE: constant(uint256) = 10**36
 
 # The governance token rewards are paid in (shared by every clone).
 REWARD_TOKEN: public(immutable(IERC20))
 
 # The token stakers deposit; set once at initialisation.
 stake_token: public(IERC20)
-# Stake token units deposited, in total and per staker.
+# Stake token units deposited by all stakers; the accumulator's denominator.
 total_staked: public(uint256)
+# Stake token units deposited per staker; always withdrawable.
 balanceOf: public(HashMap[address, uint256])
-# Reward wei per staked unit, scaled by ACC_SCALE, since the first epoch.
+# Reward wei per staked unit, scaled by _ACC_SCALE, since the first epoch.
 reward_per_token: public(uint256)
 # Accumulator value each staker was last settled at.
 paid_per_token: public(HashMap[address, uint256])
-# Reward settled to a staker but not yet claimed, in wei * ACC_SCALE: kept unrounded, so
+# Reward settled to a staker but not yet claimed, in wei * _ACC_SCALE: kept unrounded, so
 # however often a staker is settled (stake, withdraw, claim) only the payout itself rounds.
 _rewards: HashMap[address, uint256]
 
@@ -103,6 +106,8 @@ def __init__(reward_token: IERC20):
 def initialize(programme: address, stake_token: IERC20):
     """
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
+    @param programme The programme that controls the mechanism.
+    @param stake_token The token stakers deposit (an LP token); not empty.
     """
     assert stake_token.address != empty(address), "staking: zero stake token"
     emission._init(programme)
@@ -113,6 +118,7 @@ def initialize(programme: address, stake_token: IERC20):
 def stake(amount: uint256):
     """
     @notice Deposits `amount` of the stake token; rewards accrue from this second on.
+    @param amount Stake token units; not zero; the caller has approved them.
     """
     assert amount != 0, "staking: zero amount"
     self._update(msg.sender)
@@ -126,6 +132,7 @@ def stake(amount: uint256):
 def withdraw(amount: uint256):
     """
     @notice Takes `amount` of the stake back; always possible, whatever the programme's state.
+    @param amount Stake token units; not zero, at most the caller's stake.
     """
     assert amount != 0, "staking: zero amount"
     assert amount <= self.balanceOf[msg.sender], "staking: amount above stake"
@@ -144,7 +151,7 @@ def claim() -> uint256:
     """
     self._update(msg.sender)
     scaled: uint256 = self._rewards[msg.sender]
-    amount: uint256 = scaled // ACC_SCALE
+    amount: uint256 = scaled // _ACC_SCALE
     if amount == 0:
         return 0
     remainder: uint256 = 0
@@ -157,7 +164,7 @@ def claim() -> uint256:
         if held < amount:
             # Only short if an epoch was settled after its minter's grace (see `forfeited`):
             # pay what is held and keep the rest owed.
-            remainder = scaled - held * ACC_SCALE
+            remainder = scaled - held * _ACC_SCALE
             amount = held
     # The fraction of a wei below the payout is dropped (at most 1 wei per claim); clearing
     # the slot refunds most of what settling it cost.
@@ -173,6 +180,7 @@ def drip() -> uint256:
     """
     @notice Mints everything accrued so far into this contract; anyone may call it, so a
             keeper can batch the minting and claims stay plain transfers.
+    @return Wei minted into this contract.
     """
     self._update(empty(address))
     return self._drip()
@@ -183,17 +191,24 @@ def drip() -> uint256:
 def earned(staker: address) -> uint256:
     """
     @notice Rewards (wei) `staker` could claim now.
+    @param staker Any address.
+    @return Wei settled plus accrued since, rounded down.
     """
     rpt: uint256 = self.reward_per_token
     if self.total_staked != 0:
-        rpt += emission._pending() * ACC_SCALE // self.total_staked
-    return (self._rewards[staker] + self.balanceOf[staker] * (rpt - self.paid_per_token[staker])) // ACC_SCALE
+        rpt += emission._pending() * _ACC_SCALE // self.total_staked
+    return (self._rewards[staker] + self.balanceOf[staker] * (rpt - self.paid_per_token[staker])) // _ACC_SCALE
 
 
 @external
 def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     """
     @notice Drips what the old epoch owes, then points emission at `minter` over [start, end].
+    @dev Programme only.
+    @param minter The new epoch's minter; this contract holds its MINTER_ROLE.
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds); after `start`.
+    @param cap Most tokens (wei) the epoch emits.
     """
     emission._only_programme()
     self._update(empty(address))
@@ -209,6 +224,8 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
 def set_halted(halted: bool):
     """
     @notice The programme halts (guardian pause, kill) or resumes accrual.
+    @dev Programme only; ticks first, so what accrued before the switch is kept.
+    @param halted True to halt accrual, False to resume it.
     """
     emission._only_programme()
     self._update(empty(address))
@@ -219,6 +236,9 @@ def set_halted(halted: bool):
 def set_dial(name: bytes32, new_value: uint256):
     """
     @notice The programme moves a dial for its steward; only `throttle_bps` exists here.
+    @dev Programme only; ticks first, so the new value applies from now on.
+    @param name keccak256 of the dial's name ("throttle_bps").
+    @param new_value The new value (basis points, at most 10_000).
     """
     emission._only_programme()
     self._update(empty(address))
@@ -245,6 +265,7 @@ def settle():
 def total_paid() -> uint256:
     """
     @notice Reward wei paid out to stakers over the contract's life (minted minus held).
+    @return Wei paid.
     """
     return emission._total_minted() - emission._held()
 
@@ -254,8 +275,10 @@ def total_paid() -> uint256:
 def rewards(staker: address) -> uint256:
     """
     @notice Reward wei settled to `staker` and not yet claimed (rounded down).
+    @param staker Any address.
+    @return Wei settled at the last stake, withdraw or claim of `staker`.
     """
-    return self._rewards[staker] // ACC_SCALE
+    return self._rewards[staker] // _ACC_SCALE
 
 
 @external
@@ -263,6 +286,7 @@ def rewards(staker: address) -> uint256:
 def held() -> uint256:
     """
     @notice Reward wei this contract holds for stakers (dripped minus paid).
+    @return Wei held.
     """
     return emission._held()
 
@@ -272,6 +296,7 @@ def held() -> uint256:
 def total_minted() -> uint256:
     """
     @notice Reward wei minted into this contract over all epochs.
+    @return Wei minted.
     """
     return emission._total_minted()
 
@@ -280,12 +305,13 @@ def total_minted() -> uint256:
 def _update(staker: address):
     """
     @dev Ticks the emission clock into the accumulator, then settles `staker` (if any).
+    @param staker The staker to settle, or empty to only tick.
     """
     amount: uint256 = emission._tick()
     if amount != 0:
         staked: uint256 = self.total_staked
         if staked != 0:
-            self.reward_per_token += amount * ACC_SCALE // staked
+            self.reward_per_token += amount * _ACC_SCALE // staked
             emission._add_accrued(amount)
         # With nothing staked the tick is dropped: that emission is simply never minted.
     if staker != empty(address):
@@ -298,6 +324,10 @@ def _update(staker: address):
 
 @internal
 def _drip() -> uint256:
+    """
+    @dev Mints everything owed into this contract and counts it as held.
+    @return Wei minted.
+    """
     amount: uint256 = emission._mint_owed(self)
     if amount != 0:
         emission._set_held(emission._held() + amount)

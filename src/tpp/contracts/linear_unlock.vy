@@ -15,6 +15,14 @@
 @internal
 @pure
 def _unlocked(cap: uint256, start: uint256, end: uint256, t: uint256) -> uint256:
+    """
+    @dev The linear unlock formula (see the module notice).
+    @param cap Most tokens (wei) that unlock; below 2**128.
+    @param start When unlocking starts (unix seconds); below 2**48.
+    @param end When the whole cap has unlocked (unix seconds); not before `start`.
+    @param t Unix time (seconds) to evaluate at.
+    @return Tokens (wei) unlocked by `t`: 0 before `start`, `cap` from `end`, floored in between.
+    """
     if t < start:
         return 0
     if t >= end:

@@ -6,8 +6,9 @@
         the factory hands to each new programme.
 """
 
-# Mechanism kinds.
+# Mechanism kinds. A LinearStream to one recipient.
 STREAM: constant(uint8) = 1
+# A StakingRewards pool for one stake token.
 STAKING: constant(uint8) = 2
 
 # Most dials one programme may declare.

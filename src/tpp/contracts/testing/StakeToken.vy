@@ -19,5 +19,11 @@ exports: erc20.__interface__
 
 @deploy
 def __init__(name: String[25], symbol: String[5], decimals: uint8):
+    """
+    @notice Deploys the token; the deployer owns it and may mint.
+    @param name The token name (also the EIP-712 domain name).
+    @param symbol The token symbol.
+    @param decimals The token's decimals (e.g. 6 or 18).
+    """
     ownable.__init__()
     erc20.__init__(name, symbol, decimals, name, "1")
