@@ -691,7 +691,7 @@ def run_programmes(
     stream_impl = backend.deploy_vyper("LinearStream", sender=deployer)
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
     factory = backend.deploy_vyper(
-        "ProgrammeFactory", budget, executor, programme_impl, stream_impl, staking_impl, sender=deployer
+        "ProgrammeFactory", budget, executor, programme_impl, [stream_impl, staking_impl], sender=deployer
     )
     lp = backend.deploy_vyper("testing/StakeToken", "LP Token", "LP", 18, sender=who["lp-owner"])
     artifact = json.loads(UNISWAP_ARTIFACT.read_text())

@@ -6,7 +6,7 @@ from eth_utils import keccak
 
 from tests.fixtures.budget import WAD
 from tests.fixtures.programmes import EPOCH_CAP
-from tpp.base.vocab import State
+from tpp.base.vocab import ZERO_ADDRESS, State
 from tpp.model import kinds
 
 ADMITTER_ROLE = keccak(b"ADMITTER_ROLE")
@@ -153,5 +153,7 @@ def test_factory_wiring(factory, layer, budget, tpp_executor):
     assert factory.BUDGET() == budget.address
     assert factory.EXECUTOR() == tpp_executor
     assert factory.PROGRAMME_IMPLEMENTATION() == layer.programme_implementation.address
-    assert factory.STREAM_IMPLEMENTATION() == layer.stream_implementation.address
-    assert factory.STAKING_IMPLEMENTATION() == layer.staking_implementation.address
+    assert factory.implementation(kinds.get("stream").code) == layer.stream_implementation.address
+    assert factory.implementation(kinds.get("staking").code) == layer.staking_implementation.address
+    assert factory.kind_count() == len(kinds.names())
+    assert factory.implementation(0) == factory.implementation(len(kinds.names()) + 1) == ZERO_ADDRESS

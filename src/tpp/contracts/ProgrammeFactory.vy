@@ -16,17 +16,17 @@
      nothing that mints.
 """
 
-from ethereum.ercs import IERC20
 from snekmate.auth.interfaces import IAccessControl
 
-from .interfaces import ILinearStream
+from .interfaces import IMechanismInit
 from .interfaces import IProgramme
-from .interfaces import IStakingRewards
 from . import constants as c
 from . import programme_spec
 
 # Most programmes one call creates (a 30M-gas proposal holds well under this many).
 _MAX_BATCH: constant(uint256) = 128
+# Most mechanism kinds one factory knows (kind codes 1.._MAX_KINDS).
+_MAX_KINDS: constant(uint256) = 16
 
 # The Budget: each new programme gets its ADMITTER_ROLE (c.ADMITTER_ROLE) from the factory.
 BUDGET: public(immutable(address))
@@ -34,10 +34,9 @@ BUDGET: public(immutable(address))
 EXECUTOR: public(immutable(address))
 # The Programme implementation every programme proxy delegates to.
 PROGRAMME_IMPLEMENTATION: public(immutable(address))
-# The LinearStream implementation every STREAM mechanism proxy delegates to.
-STREAM_IMPLEMENTATION: public(immutable(address))
-# The StakingRewards implementation every STAKING mechanism proxy delegates to.
-STAKING_IMPLEMENTATION: public(immutable(address))
+# The mechanism implementation of each kind, kind code k at index k - 1 (kind codes are
+# registered in tpp.model.kinds): a new kind is a new implementation, not a new factory.
+_IMPLEMENTATIONS: immutable(DynArray[address, _MAX_KINDS])
 
 # Number of programmes created so far; the next one's index.
 programme_count: public(uint256)
@@ -54,22 +53,47 @@ event ProgrammeCreated:
 
 
 @deploy
-def __init__(budget: address, executor: address, programme_impl: address, stream_impl: address, staking_impl: address):
+def __init__(budget: address, executor: address, programme_impl: address, mechanism_impls: DynArray[address, _MAX_KINDS]):
     """
     @param budget The Budget, which must grant this factory ADMITTER_ADMIN_ROLE.
     @param executor The TPP executor: the only creator.
     @param programme_impl The Programme implementation.
-    @param stream_impl The LinearStream implementation.
-    @param staking_impl The StakingRewards implementation.
+    @param mechanism_impls One mechanism implementation per kind, in kind-code order (code 1
+           first): LinearStream, StakingRewards, … Each has `initialize(programme, target)`.
     """
     assert budget != empty(address), "factory: zero budget"
     assert executor != empty(address), "factory: zero executor"
-    assert programme_impl != empty(address) and stream_impl != empty(address) and staking_impl != empty(address), "factory: zero implementation"
+    assert programme_impl != empty(address), "factory: zero implementation"
+    assert len(mechanism_impls) != 0, "factory: no mechanism kinds"
+    for impl: address in mechanism_impls:
+        assert impl != empty(address), "factory: zero implementation"
     BUDGET = budget
     EXECUTOR = executor
     PROGRAMME_IMPLEMENTATION = programme_impl
-    STREAM_IMPLEMENTATION = stream_impl
-    STAKING_IMPLEMENTATION = staking_impl
+    _IMPLEMENTATIONS = mechanism_impls
+
+
+@external
+@view
+def implementation(kind: uint8) -> address:
+    """
+    @notice The mechanism implementation the factory clones for `kind`.
+    @param kind A mechanism kind code (1 = stream, 2 = staking, …).
+    @return The implementation, or the zero address for a kind this factory does not know.
+    """
+    if kind == 0 or convert(kind, uint256) > len(_IMPLEMENTATIONS):
+        return empty(address)
+    return _IMPLEMENTATIONS[convert(kind, uint256) - 1]
+
+
+@external
+@view
+def kind_count() -> uint256:
+    """
+    @notice How many mechanism kinds this factory creates (codes 1..kind_count).
+    @return The number of kinds.
+    """
+    return len(_IMPLEMENTATIONS)
 
 
 @external
@@ -84,15 +108,9 @@ def create_programmes(specs: DynArray[programme_spec.ProgrammeSpec, _MAX_BATCH])
     index: uint256 = self.programme_count
     for spec: programme_spec.ProgrammeSpec in specs:
         programme: address = create_minimal_proxy_to(PROGRAMME_IMPLEMENTATION)
-        mechanism: address = empty(address)
-        if spec.kind == programme_spec.STREAM:
-            mechanism = create_minimal_proxy_to(STREAM_IMPLEMENTATION)
-            extcall ILinearStream(mechanism).initialize(programme, spec.target)
-        elif spec.kind == programme_spec.STAKING:
-            mechanism = create_minimal_proxy_to(STAKING_IMPLEMENTATION)
-            extcall IStakingRewards(mechanism).initialize(programme, IERC20(spec.target))
-        else:
-            raise "factory: unknown mechanism kind"
+        assert spec.kind != 0 and convert(spec.kind, uint256) <= len(_IMPLEMENTATIONS), "factory: unknown mechanism kind"
+        mechanism: address = create_minimal_proxy_to(_IMPLEMENTATIONS[convert(spec.kind, uint256) - 1])
+        extcall IMechanismInit(mechanism).initialize(programme, spec.target)
         extcall IAccessControl(BUDGET).grantRole(c.ADMITTER_ROLE, programme)
         extcall IProgramme(programme).initialize(spec, mechanism)
         self.programme_at[index] = programme

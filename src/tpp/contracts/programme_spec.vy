@@ -6,11 +6,6 @@
         the factory hands to each new programme.
 """
 
-# Mechanism kinds. A LinearStream to one recipient.
-STREAM: constant(uint8) = 1
-# A StakingRewards pool for one stake token.
-STAKING: constant(uint8) = 2
-
 # Most dials one programme may declare.
 MAX_DIALS: constant(uint256) = 4
 # Longest metadata URI (research questions and KPIs), in bytes.
@@ -30,7 +25,7 @@ struct Dial:
 
 
 struct ProgrammeSpec:
-    # STREAM or STAKING.
+    # The mechanism kind code (1 stream, 2 staking, …; the factory knows one implementation per code).
     kind: uint8
     # Stream recipient (a Safe), or the token stakers deposit.
     target: address

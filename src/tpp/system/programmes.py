@@ -49,7 +49,7 @@ def deploy_programme_layer(
         budget.address,
         executor,
         programme.address,
-        *(implementations[k.name].address for k in ordered),
+        [implementations[k.name].address for k in ordered],
         sender=sender,
     )
     return ProgrammeLayer(minter, programme, implementations, factory)

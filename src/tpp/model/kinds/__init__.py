@@ -60,6 +60,10 @@ def _load() -> dict[str, MechanismKind]:
         if kind.name in registry or any(k.code == kind.code for k in registry.values()):
             raise RuntimeError(f"kinds: {module} registers {kind.name!r} / code {kind.code} twice")
         registry[kind.name] = kind
+    codes = sorted(k.code for k in registry.values())
+    if codes != list(range(1, len(codes) + 1)):
+        # The factory holds one implementation per code, code k at index k - 1.
+        raise RuntimeError(f"kinds: codes must be 1..{len(codes)} without gaps, got {codes}")
     return registry
 
 
