@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NPM_CACHE_FLAGS := --no-audit --no-fund
 
-.PHONY: setup demo test bench bench-sim clean
+.PHONY: setup demo test lint bench bench-sim bench-cli clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,14 @@ setup: $(BIN)/.installed node_modules/.installed
 demo: setup
 	$(BIN)/tpp demo
 
-test: setup
+# The layer contracts (import-linter), lint, the formatter's check and mypy, then the tests.
+lint: $(BIN)/.installed
+	$(BIN)/lint-imports
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+
+test: setup lint
 	$(BIN)/python -m pytest
 
 bench: setup
@@ -34,6 +41,9 @@ bench: setup
 
 bench-sim: setup
 	$(BIN)/python bench/sim.py
+
+bench-cli: setup
+	$(BIN)/python bench/cli.py
 
 clean:
 	rm -rf $(VENV) node_modules build out

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tpp.base.units import parse_date
-from tpp.specs.spec import AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
+from tpp.base.units import format_date, parse_date
+from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
 
 ZK = 10**18
 DAY = 86_400
@@ -93,7 +93,7 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
     )
     spec = load_spec(path, now=NOW)
     assert [p.name for p in spec.programmes] == ["grants", "pool"]
-    assert spec.globals == GlobalParams(1000 * ZK, 10**9 * ZK, 5_000, JAN1, 30 * DAY, 7 * DAY, 2, "ZK", 18)
+    assert spec.globals == GlobalParams(1000 * ZK, 10**9 * ZK, 5_000, JAN1, 30 * DAY, 7 * DAY, 2, "ZK", 18, DEFAULT_VOTE_LEAD)
     grants, pool = spec.to_chain()
     assert (grants.kind, grants.target, grants.epoch_cap) == ("stream", SAFE, 10**6 * ZK)
     assert (grants.first_start, grants.first_end, grants.epoch_duration, grants.window_length) == (
@@ -412,7 +412,23 @@ def test_window_longer_than_cycle_in_globals(tmp_path):
     assert "longer than the decision cycle 30d" in error.message
 
 
-def test_start_in_the_past_is_a_warning(tmp_path):
+def test_start_in_the_past_is_an_error_naming_the_earliest_start(tmp_path):
+    """A first start a vote cannot reach in time (regression: it was only a warning, exit 0)."""
     path = write(tmp_path, programme("a"))
     result = check_spec(path, now=JAN1 + DAY)
-    assert result.ok and [w.field for w in result.warnings] == ["programme.a.first_start"]
+    assert not result.ok and [e.field for e in result.errors] == ["programme.a.first_start"]
+    message = result.errors[0].message
+    earliest = JAN1 + DAY + DEFAULT_VOTE_LEAD
+    assert f"is before {format_date(earliest)}, the earliest start that survives a vote started now" in message
+    assert "voting delay, voting period and timelock: 1h12m" in message and "programme: start in the past" in message
+    # Just too close: a start before the vote could execute is refused too; one after it is fine.
+    assert not check_spec(path, now=JAN1 - DEFAULT_VOTE_LEAD + 1).ok
+    assert check_spec(path, now=JAN1 - DEFAULT_VOTE_LEAD).ok
+
+
+def test_vote_lead_follows_the_governor(tmp_path):
+    """`globals.vote_lead` is the governor's time from propose to execute (ZKsync's take weeks)."""
+    path = write(tmp_path, programme("a"), globals=GLOBALS + 'vote_lead = "21d"\n')
+    assert load_spec(path, now=JAN1 - 21 * DAY).globals.vote_lead == 21 * DAY
+    late = check_spec(path, now=JAN1 - 20 * DAY)
+    assert [e.field for e in late.errors] == ["programme.a.first_start"] and "21d" in late.errors[0].message

@@ -294,7 +294,7 @@ def format_date(timestamp: int) -> str:
 def parse_rate_exact(value: object, token: str = "ZK", decimals: int = 18) -> tuple[int, int]:
     """A rate as (wei, seconds): ``"1.5m ZK/month"`` -> (1.5m * 10**18, 30 days)."""
     hint = f'try "10 {token}/s", "1.5m {token}/month" or "50k {token}/day"'
-    if not isinstance(value, str) or isinstance(value, bool):
+    if not isinstance(value, str):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             raise UnitError(f'{_show(value)} is a plain number, not a rate: write the unit (try "{value} {token}/s")')
         raise UnitError(f"{_show(value)} is not a rate ({hint})")

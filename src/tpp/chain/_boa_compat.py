@@ -1,4 +1,6 @@
-"""Work around a titanoboa 0.2.8 defect that tpp hits because it creates many EVMs.
+"""Work around two titanoboa 0.2.8 defects tpp hits.
+
+First, tpp creates many EVMs.
 
 titanoboa wraps py-evm's SHA3 and SSTORE opcodes with tracers every time it builds a VM,
 but the opcode table it patches is shared by every VM of the process. Each new VM (a new
@@ -8,10 +10,12 @@ tracers unwrap what they are given and report to the env of the computation that
 so there is one wrapper however many VMs were built, and each env still gets its traces.
 """
 
-from boa.vm import py_evm
+from typing import Any
 
-_Sha3 = py_evm.Sha3PreimageTracer
-_Sstore = py_evm.SstoreTracer
+from boa.contracts.vyper.vyper_contract import VyperContract
+from boa.vm import py_evm
+from boa.vm.py_evm import Sha3PreimageTracer as _Sha3
+from boa.vm.py_evm import SstoreTracer as _Sstore
 
 
 def _innermost(op, cls, attribute):
@@ -21,6 +25,8 @@ def _innermost(op, cls, attribute):
 
 
 class Sha3PreimageTracer(_Sha3):
+    env: Any  # set by titanoboa's tracer; replaced here by the env of the computation
+
     def __init__(self, sha3_op, env):
         super().__init__(_innermost(sha3_op, _Sha3, "sha3"), env)
 
@@ -30,6 +36,8 @@ class Sha3PreimageTracer(_Sha3):
 
 
 class SstoreTracer(_Sstore):
+    env: Any  # set by titanoboa's tracer; replaced here by the env of the computation
+
     def __init__(self, sstore_op, env):
         super().__init__(_innermost(sstore_op, _Sstore, "sstore"), env)
 
@@ -39,6 +47,24 @@ class SstoreTracer(_Sstore):
 
 
 def install() -> None:
+    """Both work-arounds, once per process."""
     if py_evm.Sha3PreimageTracer is not Sha3PreimageTracer:
         py_evm.Sha3PreimageTracer = Sha3PreimageTracer
         py_evm.SstoreTracer = SstoreTracer
+    if VyperContract.debug_frame is not _debug_frame_or_none:
+        VyperContract.debug_frame = _debug_frame_or_none
+
+
+# Second, titanoboa 0.2.8 decodes a reverting Vyper frame's local variables to show them in its
+# stack trace, and fails (UnicodeDecodeError) when a String variable's memory holds bytes that
+# are not UTF-8 yet, which happens when the revert comes before the string was written. The
+# error then escapes instead of the revert. The frame's variables are only a debugging aid:
+# without them the trace, the revert data and the reason are the same.
+_debug_frame = VyperContract.debug_frame
+
+
+def _debug_frame_or_none(self: Any, computation: Any) -> Any:
+    try:
+        return _debug_frame(self, computation)
+    except (UnicodeDecodeError, ValueError):
+        return None

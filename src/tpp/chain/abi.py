@@ -216,7 +216,7 @@ def functions_of(contract: str, abi: Iterable[Mapping[str, Any]]) -> dict[str, l
 
 
 def _topic_bytes(topic: Any) -> bytes:
-    return topic if isinstance(topic, (bytes, bytearray)) else int(topic).to_bytes(32, "big")
+    return bytes(topic) if isinstance(topic, (bytes, bytearray)) else int(topic).to_bytes(32, "big")
 
 
 @dataclass

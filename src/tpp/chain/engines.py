@@ -97,7 +97,9 @@ class RevmEngine:
             out = evm.message_call(sender, to, data, gas=GAS_LIMIT)
         except RuntimeError as exc:
             raise _revm_failure(exc) from None
-        return out, evm.result.logs
+        result = evm.result
+        assert result is not None, "pyrevm keeps the result of the call it just made"
+        return out, result.logs
 
     def call(self, sender: str, to: str, data: bytes) -> bytes:
         try:

@@ -36,7 +36,7 @@ class EventRecorder:
         self.decoder = decoder or EventDecoder.from_abis(all_abis())
         self.records: list[dict[str, Any]] = []
         self.labels: dict[str, str] = {}
-        self._original = None
+        self._original: tuple[Any, Any] | None = None  # the env's execute_code and deploy while attached
 
     def label(self, address: Any, name: str) -> None:
         """Name an address (a programme, a mechanism) so records say whose event it is."""

@@ -56,6 +56,8 @@ def init(
     """Write a commented example programme spec to edit, then check with `tpp check`."""
     from tpp.specs.spec import example_spec
 
+    if not path.suffix and path.name.lower() in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+        raise UserError(f'"{path}" looks like a value for --force, which takes none: write `tpp init --force FILE.toml`')
     if path.exists() and not force:
         raise UserError(f"{path} already exists; pass --force to overwrite it")
     try:

@@ -38,8 +38,8 @@ def _table(plan: Plan, which: str) -> Table:
     windows = plan.planned if which == "planned" else plan.requested
     title = "decision calendar (planned)" if which == "planned" else "decision calendar (as the spec asks)"
     table = Table(title=title, title_justify="left")
-    for name, kwargs in (("window", {}), ("opens", {}), ("closes", {}), ("load", {"justify": "right"}), ("decisions due", {})):
-        table.add_column(name, **kwargs)
+    for name in ("window", "opens", "closes", "load", "decisions due"):
+        table.add_column(name, justify="right" if name == "load" else "left")
     for index, (b, decisions) in enumerate(sorted((b, d) for b, d in windows.items() if d), 1):
         over = len(decisions) > g.load_limit
         table.add_row(
@@ -101,8 +101,8 @@ def plan_command(
         console.print(_table(plan, "requested"))
     for move in plan.moves:
         say(move.describe(g), style="yellow")
-    for problem in plan.problems:
-        say(problem, style="red")
+    for line in plan.problems:
+        say(line, style="red")
     console.print(_table(plan, "planned"))
     if plan.fits and not plan.moves:
         say(f"every window is within the load limit of {g.load_limit}; no programme needs to move", style="green")

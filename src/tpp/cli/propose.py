@@ -55,13 +55,14 @@ def propose(
     else:
         chain, recorded = None, only_recorded(root)
     written_chain_id = chain_id if chain_id is not None else (recorded.chain_id if recorded is not None else 1)
+    now = chain.now() if chain is not None else None
     propose_command(
-        file, factory, budget, token, setup, slate, programme, written_chain_id, out, title, echo=say, recorded=recorded
+        file, factory, budget, token, setup, slate, programme, written_chain_id, out, title, echo=say, recorded=recorded, now=now
     )
     if submit:
         from tpp.base.errors import UserError
 
-        payload, _ = build_payload(file, factory, budget, token, setup, slate, programme, title, recorded)
+        payload, _ = build_payload(file, factory, budget, token, setup, slate, programme, title, recorded, now)
         target = governor or recorded.stack.get("tpp_governor")
         if not target:
             raise UserError(f"no Token governor recorded for chain {recorded.chain_id}: pass --governor ADDRESS")

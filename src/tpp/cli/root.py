@@ -10,7 +10,6 @@ import sys
 import traceback
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -29,7 +28,7 @@ class _TppGroup(TyperGroup):
     """The one place errors become what a user sees: a `TppError` is one line (`--debug` adds
     the traceback) and its exit code (2 for a `UserError`), never a traceback alone."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer re-exports click.Context under its own module
         try:
             return super().invoke(ctx)
         except TppError as exc:

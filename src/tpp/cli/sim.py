@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -123,12 +125,17 @@ def sim_command(
         count = workers or os.cpu_count() or 1
         where = f"Ray ({ray_address or 'local'})" if backend == "ray" else f"{min(count, len(tasks))} process(es)"
         sets = len({t.set_id for t in tasks})
-        console.print(
-            f"{len(tasks)} runs: {sets} parameter set(s) (Cartesian product) x {scenario.sweep.seeds} seed(s), on {where}"
-        )
+        seeds = scenario.sweep.seeds if scenario.sweep is not None else 1
+        console.print(f"{len(tasks)} runs: {sets} parameter set(s) (Cartesian product) x {seeds} seed(s), on {where}")
         with _progress(console, auto_refresh=False) as progress:
             bar = progress.add_task("runs", total=len(tasks))
             progress.refresh()
+
+            def done(output: runs.RunOutput) -> None:
+                outputs.append(output)
+                progress.advance(bar)
+                progress.refresh()
+
             try:
                 runs.run_tasks(
                     tasks,
@@ -136,7 +143,7 @@ def sim_command(
                     backend=backend,
                     engine=engine,
                     ray_address=ray_address,
-                    on_done=lambda o: (outputs.append(o), progress.advance(bar), progress.refresh()),
+                    on_done=done,
                 )
             except KeyboardInterrupt:
                 # Keep what finished, beside (not over) earlier complete results.
@@ -163,15 +170,29 @@ def sim_command(
 
 
 def _summary_table(outputs) -> Table:
+    """One row per run: its swept parameter values (one column each), then its metrics."""
     table = Table(title="per run (all programmes)", show_lines=False)
-    for column in ("run", "seed", "emitted", "USD", "TVL-days/token", "retention", "merc+sybil+whale", "gini", "turnout"):
-        table.add_column(column, justify="right")
+    parameters = sorted({key for o in outputs for key in o.overrides})
+    for column in (
+        "run",
+        "seed",
+        *parameters,
+        "emitted",
+        "USD",
+        "TVL-days/token",
+        "retention",
+        "merc+sybil+whale",
+        "gini",
+        "turnout",
+    ):
+        table.add_column(column, justify="left" if column in parameters else "right", overflow="fold")
     for o in outputs[:20]:
-        total = next((r for r in o.rows if r.get("programme") == "*total*"), {})
+        total: dict[str, Any] = next((r for r in o.rows if r.get("programme") == "*total*"), {})
         captured = sum(total.get(f"share_amount_{k}", 0.0) or 0.0 for k in ("mercenary", "sybil", "whale"))
         table.add_row(
             str(o.run_id),
             str(o.seed),
+            *(escape(str(o.overrides.get(key, "—"))) for key in parameters),
             _fmt(total.get("emitted_tokens")),
             _fmt(total.get("emitted_usd")),
             _fmt(total.get("tvl_days_per_token")),

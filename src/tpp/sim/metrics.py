@@ -299,7 +299,8 @@ def _total_row(trace: Trace, base: dict[str, Any], programme_rows: list[dict], k
             during.append(tvl)
     # TVL is only held by staking programmes; retention is read 30 days after the last of them stops
     stops = [trace.stopped_at.get(info.name) for info in trace.programmes if info.kind == "staking"]
-    last_stop = max(stops) if stops and None not in stops else None
+    stopped = [s for s in stops if s is not None]
+    last_stop = max(stopped) if stops and len(stopped) == len(stops) else None
     row["tvl_during"] = _mean(during)
     row["tvl_after"] = _first_at_or_after(tvl_at, None if last_stop is None else last_stop + RETENTION_DELAY)
     row["retention"] = _ratio(row["tvl_after"], row["tvl_during"])

@@ -357,7 +357,8 @@ def write_sim_report(path: Path, *, scenario: str, runs: list[dict], series: lis
     path = Path(path)
     columns = [p if p.startswith("param.") else f"param.{p}" for p in parameters]
     totals = [r for r in runs if r.get("programme") == TOTAL]
-    set_ids = sorted({r.get("set_id") for r in runs} | {r.get("set_id") for r in series})
+    written_ids: set[Any] = {r.get("set_id") for r in runs} | {r.get("set_id") for r in series}
+    set_ids = sorted(written_ids)
 
     labels: dict[Any, str] = {}
     for set_id in set_ids:

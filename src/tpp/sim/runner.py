@@ -40,7 +40,7 @@ from tpp.sim.agents import (
 from tpp.sim.trace import Participant, ProgrammeInfo, ProgrammeSample, Sample, Trace, Window
 from tpp.system.governance import GovernanceError
 from tpp.system.programmes import mechanism_handle
-from tpp.system.stack import BudgetParams, StackConfig, deploy_stack
+from tpp.system.stack import BudgetParams, Call, StackConfig, deploy_stack
 
 DAY = 86_400
 RATE_SCALE = 10**18  # emission.vy: mechanism rates are wei * RATE_SCALE per second
@@ -290,7 +290,9 @@ class _Delegation:
         d = self.scenario.delegates
         attendees = [v for v in self.voters if self.rng.random() < d.attendance]
         total_votes = sum(v.votes for v in self.voters)
-        calls, records = [], []
+        calls: list[Call] = []
+        # (view, attending, turnout, preferred, default, voted) of each decision asked
+        records: list[tuple[ProgrammeView, int, float, str, str, bool]] = []
         voters_for: set[str] = set()
         for view in due:
             self.handled.add((view.name, view.epoch))
@@ -309,7 +311,7 @@ class _Delegation:
                 v.decisions.append(now)
             votes = sum(v.votes for v in deciding)
             default = Outcome.label(view.programme.default_outcome())
-            records.append([view, len(deciding), votes / total_votes if total_votes else 0.0, preferred, default, bool(deciding)])
+            records.append((view, len(deciding), votes / total_votes if total_votes else 0.0, preferred, default, bool(deciding)))
             if deciding:
                 calls.append((view.programme, "decide", (Outcome[preferred], new_cap)))
                 voters_for.update(v.address for v in deciding)

@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
 
@@ -622,12 +622,9 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
     if not isinstance(entries, list) or not entries:
         src.error(("programmes",), 'should list at least one programme spec file, e.g. programmes = ["../liquidity.toml"]')
         return out
-    # The start as written, for the specs' "start in the past" warnings (which are not
-    # reported: the rule that matters, programmes start at or after the run, is checked here).
-    try:
-        now = units.parse_date(raw["start"]) if "start" in raw else 0
-    except UnitError:
-        now = 0
+    # The specs are checked with no start rule of their own (now = 0): the run votes during
+    # its set-up time before its start, and that every programme starts at or after the run
+    # is the scenario's rule, checked below against `start`.
     loaded: list[tuple[int, str, SpecFile]] = []
     seen: dict[Path, str] = {}
     ok = True
@@ -656,7 +653,7 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
             )
             ok = False
             continue
-        result = specs.check_spec(where, now=now)
+        result = specs.check_spec(where, now=0)  # starting at or after the run is checked here
         if result.errors or result.spec is None:
             out.problems.extend(result.errors)
             ok = False
@@ -707,8 +704,10 @@ def _check_together(loaded: list[tuple[int, str, SpecFile]], src: specs.Source, 
     committed = max(s.committed for _, _, s in loaded)
     programmes = [(p, (i, entry, p.name)) for i, entry, s in loaded for p in s.programmes]
     found = _Found()
-    specs.check_budget(programmes, g, admitted, committed, found)
-    specs.check_load(programmes, g, admitted, found)
+    # Both only call `.error(path, message)` on what they are given, which _Found has too.
+    reported = cast(specs.Source, found)
+    specs.check_budget(programmes, g, admitted, committed, reported)
+    specs.check_load(programmes, g, admitted, reported)
     for (i, entry, name, *rest), message in found.items:
         field = ".".join(str(r) for r in rest)
         src.problems.append(
@@ -775,6 +774,7 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
     first = min((p.first_start for p in programmes), default=None)
     start = top.start if top.start is not None else (None if _failed(top, "start") else first)
     if top.start is not None and programmes:
+        assert first is not None  # the earliest start of `programmes`, which is not empty
         early = [p for p in programmes if p.first_start < top.start]
         if early:
             p = min(early, key=lambda q: q.first_start)
@@ -816,7 +816,9 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
     delegates = _delegates(raw.get("delegates"), g, found)
     populations = _populations(raw.get("agents"), programmes if loaded.ok else None, step, horizon, found)
 
-    if len(found.items) > before or not loaded.ok or g is None or None in (market, keeper, delegates, populations, start, steps):
+    if len(found.items) > before or not loaded.ok or g is None or steps is None:
+        return None
+    if market is None or keeper is None or delegates is None or populations is None or start is None:
         return None
     return Scenario(
         path=path,
@@ -961,7 +963,12 @@ def _populations(
             )
         programme = _population_programme(a, programmes, base, found)
 
-        join_within, hurdle, exit_below, addresses, arrive = 0, 0.0, 0.0, 1, 0
+        # What does not apply to the kind keeps these; None where a value is wrong (reported).
+        join_within: int | None = 0
+        hurdle: float | None = 0.0
+        exit_below: float | None = 0.0
+        addresses: int | None = 1
+        arrive: int | None = 0
         if kind == "loyal_lp":
             join_within = a.join_within
             if join_within is not None and horizon is not None and join_within > horizon:
@@ -1000,22 +1007,31 @@ def _populations(
                         base + ("arrive_before_end",),
                         f'"{fmt_d(arrive)}" is longer than the shortest epoch of {p.name} ({fmt_d(shortest)}); try "{fmt_d(min(DEFAULT_ARRIVE, shortest))}"',
                     )
-        values = (
-            name,
-            kind,
-            a.count,
-            a.capital,
-            programme,
-            a.spread,
-            claim_every,
-            join_within,
-            hurdle,
-            exit_below,
-            addresses,
-            arrive,
-        )
-        if None not in values:
-            out.append(Population(*values))
+        if (
+            None not in (name, kind, a.count, a.capital, a.spread, claim_every)
+            and programme is not None
+            and join_within is not None
+            and hurdle is not None
+            and exit_below is not None
+            and addresses is not None
+            and arrive is not None
+        ):
+            out.append(
+                Population(
+                    name,
+                    kind,
+                    a.count,
+                    a.capital,
+                    programme,
+                    a.spread,
+                    claim_every,
+                    join_within,
+                    hurdle,
+                    exit_below,
+                    addresses,
+                    arrive,
+                )
+            )
     if len(found.items) > before:
         return None
     return out
@@ -1055,12 +1071,13 @@ def _population_programme(a: Any, programmes: list[Programme] | None, base: tupl
 def _population_keys(raw: dict) -> list[tuple[str, str | None]]:
     """(name, kind) of each [[agents]] table as written, for resolving "agents.<name>.<field>"."""
     agents = raw.get("agents")
-    out = []
+    out: list[tuple[str, str | None]] = []
     for item in agents if isinstance(agents, list) else []:
         if not isinstance(item, dict):
             out.append(("", None))
             continue
-        kind = item.get("kind").strip().lower() if isinstance(item.get("kind"), str) else None
+        written = item.get("kind")
+        kind = written.strip().lower() if isinstance(written, str) else None
         name = item.get("name") if isinstance(item.get("name"), str) else kind
         out.append((name or "", kind))
     return out
@@ -1119,7 +1136,7 @@ def _resolve(key: Any, raw: dict) -> tuple[tuple | None, str | None]:
 def _apply(raw: dict, overrides: list[_Override]) -> dict:
     out = copy.deepcopy(raw)
     for o in overrides:
-        table = out
+        table: Any = out  # a table, or the list of [[agents]] tables on the way to one of them
         for part, after in zip(o.target[:-1], o.target[1:]):
             if isinstance(part, int):
                 table = table[part]
@@ -1189,6 +1206,7 @@ def _sweep(raw: dict, src: specs.Source) -> tuple[Sweep | None, list[_Param], bo
         if reason:
             found.error(where, reason)
             continue
+        assert target is not None  # _resolve gives a key path or the reason there is none
         if not isinstance(values, list) or not values:
             found.error(where, f'should be a non-empty list of values to try, e.g. ["40%", "80%"] (not {_show(values)})')
             continue
@@ -1271,6 +1289,7 @@ def check_scenario(
         if reason:  # the caller's mistake, not the file's: no line of its own
             src.problems.append(Problem(shown, 1, f'overrides."{key}"', reason))
             continue
+        assert target is not None  # _resolve gives a key path or the reason there is none
         param = by_key.get(key)  # a value of the file's sweep: problems go to its line
         applied.append(
             _Override(key, target, value, param.written if param else None, f"set by the override {key} = {_show(value)}")

@@ -152,7 +152,7 @@ def _run_ray(tasks: list[RunSpec], engine: str | None, address: str | None, work
         ray.init(**kwargs)
     try:
         remote = ray.remote(run_one)
-        pending = {remote.remote(task, engine): task for task in tasks}
+        pending = {remote.remote(task, engine): task for task in tasks}  # type: ignore[call-arg]  # ray's overloads drop run_one's defaulted engine
         outputs: list[RunOutput] = []
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)

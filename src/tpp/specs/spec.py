@@ -27,8 +27,8 @@ import difflib
 import re
 import time
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -65,6 +65,11 @@ UINT112 = (1 << 112) - 1  # epoch caps (Programme.CAP_BITS)
 UINT16 = (1 << 16) - 1  # max epochs
 UINT32 = (1 << 32) - 1  # dial values
 MAX_THRESHOLD = (1 << 200) - 1  # Budget.MAX_THRESHOLD
+_UNBOUNDED = 1 << 255  # stands in for a bound that did not parse
+# A vote on the local governance stand-in takes its voting delay (60 s), voting period (1 h)
+# and timelock delay (10 min), plus a minute of transactions: a first start must be at least
+# this far ahead. Set `vote_lead` in [globals] to your governor's (ZKsync's take weeks).
+DEFAULT_VOTE_LEAD = 60 + 3_600 + 600 + 60
 INT256_MIN, INT256_MAX = -(1 << 255), (1 << 255) - 1
 MAX_URI = 256  # bytes (programme_spec.MAX_URI)
 MAX_DIALS = 4  # programme_spec.MAX_DIALS
@@ -93,6 +98,10 @@ class GlobalParams:
     load_limit: int  # decisions per window
     token: str = "ZK"
     decimals: int = 18
+    # Seconds from proposing a TPP to its execution: the governor's voting delay and voting
+    # period plus the timelock's delay. A first start must be at least this far from now. Not a
+    # Budget parameter, so two GlobalParams that differ only here are the same bounds.
+    vote_lead: int = field(default=0, compare=False)
 
     def next_boundary(self, t: int) -> int:
         """First cycle boundary strictly after `t` (Budget.next_cycle_boundary)."""
@@ -337,6 +346,7 @@ class GlobalsModel(_Model):
     cycle_length: Duration
     window_length: Duration
     load_limit: Whole
+    vote_lead: OptDuration = None
 
 
 class AdmittedModel(_Model):
@@ -645,12 +655,16 @@ def check_spec(
     already_admitted: list[AdmittedEpoch] | None = None,
     committed: int | None = None,
     now: int | None = None,
+    vote_lead: int | None = None,
+    deployed: Collection[str] = (),
 ) -> CheckResult:
     """Read and check a spec file; every problem found is in the result, none is raised.
 
     `globals`, `already_admitted` and `committed` given here replace what the file says (a
     caller that read them from a deployed Budget knows better). `now` (unix seconds, default
-    the clock) only decides the "start in the past" warning.
+    the clock) and `vote_lead` (default: the globals', see `DEFAULT_VOTE_LEAD`) decide the
+    earliest first start: one that survives a vote started `now`; programmes named in
+    `deployed` are on chain already and have no start rule.
     """
     path = Path(path)
     shown = str(path)
@@ -662,6 +676,18 @@ def check_spec(
     src = _Source(shown, LineIndex(text), problems)
     warn = _Source(shown, src.index, warnings)
 
+    globals_keys = set(GlobalsModel.model_fields)
+    if (
+        "programme" not in raw
+        and raw
+        and (set(raw) <= globals_keys or (set(raw) == {"globals"} and isinstance(raw["globals"], dict)))
+    ):
+        src.error(
+            (),
+            f"is a globals file (the Budget's global parameters), not a programme spec: name it from a spec with "
+            f'`globals = "{path.name}"` and run `tpp check` on the spec (`tpp init` writes an example)',
+        )
+        return CheckResult(None, problems, warnings)
     for key in raw:
         if key not in TOP_KEYS:
             close = difflib.get_close_matches(key, TOP_KEYS, n=1)
@@ -672,6 +698,8 @@ def check_spec(
     params, gsource, gsrc = globals, "passed in by the caller", src
     if params is None:
         params, gsource, gsrc = _load_globals(raw, path, src)
+    if params is not None and vote_lead is not None:
+        params = replace(params, vote_lead=vote_lead)
     token, decimals = (params.token, params.decimals) if params else _token_of(raw, path)
     context = {"token": token, "decimals": decimals}
 
@@ -694,7 +722,7 @@ def check_spec(
                 src.error(("already_committed",), str(exc))
 
     # Programmes, each on its own; then the rules between them.
-    programmes = _load_programmes(raw, src, warn, params, context, now)
+    programmes = _load_programmes(raw, src, warn, params, context, now, frozenset(deployed))
     if params is not None and programmes:
         _check_budget(programmes, params, admitted, committed, src)
         _check_load(programmes, params, admitted, src)
@@ -770,45 +798,61 @@ def _globals_from(table: dict, src: _Source, base: tuple) -> GlobalParams | None
         decimals = dec
     elif isinstance(dec, int) and not isinstance(dec, bool):
         src.error(base + ("decimals",), f"{dec} decimals is outside 0..36")
-    model = _validate(GlobalsModel, table, src, base, "globals", {"token": token, "decimals": decimals})
+    context = {"token": token, "decimals": decimals}
+    model: Any = _validate(GlobalsModel, table, src, base, "globals", context)
     if model is None:
-        return None
-    before = len(src.problems)
-    if model.inflation_threshold > MAX_THRESHOLD:
+        # Keep checking the programmes with what did parse: every problem is reported at once.
+        model = _partial(GlobalsModel, table, context)
+    failed = set(getattr(model, "failed", ()))
+    if model.inflation_threshold is not None and model.inflation_threshold > MAX_THRESHOLD:
+        failed.add("inflation_threshold")
         src.error(base + ("inflation_threshold",), "is above the Budget's largest threshold (2**200 - 1 wei/s)")
-    if not 1 <= model.max_share <= BPS:
+    if model.max_share is not None and not 1 <= model.max_share <= BPS:
+        failed.add("max_share")
         src.error(
             base + ("max_share",),
             f"{units.format_bps(model.max_share)} is outside 0.01%..100% (budget: share above 100% / zero share)",
         )
     if model.cycle_length == 0:
+        failed.add("cycle_length")
         src.error(base + ("cycle_length",), 'must be longer than zero (try "90d")')
     if model.window_length == 0:
+        failed.add("window_length")
         src.error(base + ("window_length",), 'must be longer than zero (try "14d")')
-    elif model.window_length > model.cycle_length > 0:
+    elif model.window_length is not None and model.cycle_length is not None and model.window_length > model.cycle_length > 0:
+        failed.add("window_length")
         src.error(
             base + ("window_length",),
             f"{units.format_duration(model.window_length)} is longer than the decision cycle "
             f"{units.format_duration(model.cycle_length)} (budget: window longer than cycle)",
         )
-    if model.cycle_genesis > UINT48:
+    if model.cycle_genesis is not None and model.cycle_genesis > UINT48:
+        failed.add("cycle_genesis")
         src.error(base + ("cycle_genesis",), "is beyond the year 8 million (budget: time beyond uint48)")
-    if model.cycle_length > UINT48:
+    if model.cycle_length is not None and model.cycle_length > UINT48:
+        failed.add("cycle_length")
         src.error(base + ("cycle_length",), "is longer than uint48 seconds")
-    if model.load_limit < 1:
+    if model.load_limit is not None and model.load_limit < 1:
+        failed.add("load_limit")
         src.error(base + ("load_limit",), "must be at least 1 decision per window (budget: zero load limit)")
-    if len(src.problems) > before:
-        return None
+    if model.vote_lead is not None and model.vote_lead > UINT48:
+        failed.add("vote_lead")
+        src.error(base + ("vote_lead",), "is longer than uint48 seconds")
+    if failed & {"cycle_genesis", "cycle_length", "window_length", "token", "decimals"}:
+        return None  # without the calendar or the unit, no programme rule can be checked
+    # A bound that did not parse is left out of the checks (it is reported above): the
+    # programmes are still checked against everything else.
     return GlobalParams(
-        inflation_threshold=model.inflation_threshold,
-        allocation=model.allocation,
-        max_share_bps=model.max_share,
+        inflation_threshold=MAX_THRESHOLD if "inflation_threshold" in failed else model.inflation_threshold,
+        allocation=_UNBOUNDED if "allocation" in failed else model.allocation,
+        max_share_bps=BPS if "max_share" in failed else model.max_share,
         cycle_genesis=model.cycle_genesis,
         cycle_length=model.cycle_length,
         window_length=model.window_length,
-        load_limit=model.load_limit,
+        load_limit=_UNBOUNDED if "load_limit" in failed else model.load_limit,
         token=model.token,
         decimals=model.decimals,
+        vote_lead=DEFAULT_VOTE_LEAD if "vote_lead" in failed or model.vote_lead is None else model.vote_lead,
     )
 
 
@@ -831,7 +875,13 @@ def _load_admitted(raw: Any, src: _Source, context: dict) -> list[AdmittedEpoch]
 
 
 def _load_programmes(
-    raw: dict, src: _Source, warn: _Source, params: GlobalParams | None, context: dict, now: int
+    raw: dict,
+    src: _Source,
+    warn: _Source,
+    params: GlobalParams | None,
+    context: dict,
+    now: int,
+    deployed: frozenset[str] = frozenset(),
 ) -> list[tuple[Programme, tuple]]:
     table = raw.get("programme")
     if table is None:
@@ -854,7 +904,8 @@ def _load_programmes(
         # Field errors are reported above; the rules still run on every field that parsed,
         # so one bad value does not hide the others' problems.
         model = full if full is not None else _partial(ProgrammeModel, body, context)
-        programme = _programme_rules(name, model, src, warn, params, base, now)
+        # A programme already deployed started when it was voted in: no start rule for it.
+        programme = _programme_rules(name, model, src, warn, params, base, 0 if name in deployed else now)
         if programme is not None and full is not None:
             out.append((programme, base))
     return out
@@ -880,7 +931,7 @@ def _partial(model: type[BaseModel], raw: dict, context: dict) -> _Partial:
             continue
         key = (model.__name__, name)
         if key not in _ADAPTERS:
-            kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+            kind: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
             _ADAPTERS[key] = TypeAdapter(kind)
         try:
             values[name] = _ADAPTERS[key].validate_python(raw[name], context=context)
@@ -896,7 +947,7 @@ def _programme_rules(
     """The rules between one programme's fields (Programme.initialize's reverts). `m` is the
     validated model, or a `_Partial` whose failed fields are None: rules needing those skip."""
     before = len(src.problems)
-    failed = getattr(m, "failed", frozenset())
+    failed: frozenset[str] = getattr(m, "failed", frozenset())
 
     def err(key: str | tuple, message: str) -> None:
         src.error(base + ((key,) if isinstance(key, str) else key), message)
@@ -973,10 +1024,17 @@ def _programme_rules(
                 f"{units.format_date(first_end)} is not a decision-cycle boundary (cycles of "
                 f"{fmt_d(g.cycle_length)} from {units.format_date(g.cycle_genesis)}; try {hint}; programme: epoch end off cycle)",
             )
-    if have("first_start") and m.first_start < now:
-        warn.error(
-            base + ("first_start",), f"{units.format_date(m.first_start)} is in the past; the factory refuses a start in the past"
-        )
+    if have("first_start"):
+        lead = g.vote_lead if g is not None else DEFAULT_VOTE_LEAD
+        earliest = now + lead
+        if m.first_start < earliest:
+            suggestion = earliest - earliest % units.DAY + units.DAY  # the next midnight after it
+            err(
+                "first_start",
+                f"{units.format_date(m.first_start)} is before {units.format_date(earliest)}, the earliest start that survives "
+                f"a vote started now (voting delay, voting period and timelock: {fmt_d(lead)}; globals.vote_lead); "
+                f'try "{units.format_date(suggestion)}" (programme: start in the past)',
+            )
 
     # Outcomes and bounds.
     if have("max_epochs") and not 1 <= m.max_epochs <= UINT16:
@@ -1069,7 +1127,7 @@ def _programme_rules(
             f"next boundary, so each lasts {fmt_d(actual)} with its cap prorated",
         )
 
-    if failed or len(src.problems) > before or first_end is None or g is None:
+    if failed or len(src.problems) > before or first_end is None or g is None or target is None:
         return None
     return Programme(
         name=name,
@@ -1178,8 +1236,9 @@ def _check_load(programmes: list[tuple[Programme, tuple]], g: GlobalParams, admi
         culprit = next((item for item in items[g.load_limit :] if item[1] is not None), None)
         if culprit is None:
             continue
-        _, base, number = culprit
-        key = base + (("first_end",) if number == 1 else ("max_epochs",))
+        _, where, number = culprit
+        assert where is not None  # the culprit is one of the spec's own programmes
+        key = where + (("first_end",) if number == 1 else ("max_epochs",))
         names = ", ".join(name if n <= 1 else f"{name} (epoch {n})" for name, _, n in items)
         last = len(over) > MAX_LOAD_REPORTS and boundary == over[MAX_LOAD_REPORTS - 1][0]
         later = f" ({len(over) - MAX_LOAD_REPORTS} more windows are overloaded too)" if last else ""

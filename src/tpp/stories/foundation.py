@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tpp.chain import Reverted
-from tpp.system.stack import DAY, TOKEN_MINTER_ROLE, WAD, BudgetParams, Stack, StackConfig, deploy_stack
+from tpp.system.stack import DAY, TOKEN_MINTER_ROLE, WAD, BudgetParams, Call, Stack, StackConfig, deploy_stack
 
 # GAP-set bounds: 10 tokens per second at most, 100m tokens over the Budget's life, an epoch
 # may take half of what is left, 30-day cycles whose last 7 days are the evaluation window.
@@ -117,7 +117,7 @@ def run_foundation_story(
         name: chain.deploy("CappedMinter", budget.address, stack.tpp_executor.address, cap, start, end, True)
         for name, _, cap in EPOCHS
     }
-    calls = [(stack.token, "grantRole", (TOKEN_MINTER_ROLE, budget.address))]
+    calls: list[Call] = [(stack.token, "grantRole", (TOKEN_MINTER_ROLE, budget.address))]
     for name, _, cap in EPOCHS:
         calls.append((budget, "admit", (minters[name].address, cap, start, end)))
     for name, _, _ in EPOCHS:

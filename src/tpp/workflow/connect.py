@@ -64,6 +64,7 @@ def open_chain(
     if embedded:
         return Chain.embedded()
     account = account_from_environment(keystore, prompt=prompt)
+    chain: Chain
     if rpc:
         chain = Chain.rpc(rpc)
         if account is None and read_only:

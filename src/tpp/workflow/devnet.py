@@ -201,7 +201,7 @@ def devnet_chain(root: Path = DEFAULT_ROOT) -> Chain:
 
 def _stack_deployed(chain: Chain, deployments) -> bool:
     token = deployments.stack.get("token")
-    return bool(token) and rpc_call(chain.url, "eth_getCode", [token, "latest"]) not in ("0x", "0x0")
+    return bool(token) and rpc_call(str(chain.url), "eth_getCode", [token, "latest"]) not in ("0x", "0x0")
 
 
 def devnet_up(root: Path = DEFAULT_ROOT, port: int = DEFAULT_PORT, deploy: bool = True, say=lambda text: None) -> dict[str, Any]:

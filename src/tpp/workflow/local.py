@@ -18,7 +18,7 @@ import copy
 import io
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from tpp.base import units
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE, DEFAULT_ADMIN_ROLE, TOKEN_MINTER_ROLE, Outcome, State, dial_id
 from tpp.chain import Chain, Reverted
 from tpp.specs import spec as spec_module
-from tpp.specs.spec import AdmittedEpoch, CheckResult, GlobalParams, SpecError, check_spec
+from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, CheckResult, GlobalParams, SpecError, check_spec
 from tpp.system.governance import GovernanceError, explain_revert, run_proposal, vote_duration
 from tpp.system.stack import deploy_stack
 from tpp.workflow.deployments import Deployments, OpsError, record_programmes, record_stack
@@ -161,7 +161,13 @@ def check_onchain(
     token, decimals = _token_of_spec(Path(path))
     params = globals_from_budget(chain, budget_address, token, decimals)
     admitted, committed = admitted_from_budget(chain, budget_address)
-    own_file = check_spec(path, now=chain.now() if now is None else now)
+    now = chain.now() if now is None else now
+    lead = DEFAULT_VOTE_LEAD
+    if deployments is not None and deployments.stack.get("tpp_governor") and deployments.stack.get("tpp_timelock"):
+        governor = chain.artifact_at("TppGovernor", deployments.stack["tpp_governor"])
+        lead = vote_duration(chain, governor, deployments.stack["tpp_timelock"])
+    params = replace(params, vote_lead=lead)
+    own_file = check_spec(path, now=0)  # only for the file's own globals
     differences = global_differences(own_file.spec.globals, params) if own_file.spec is not None else []
     on_chain: list[str] = []
     if deployments is not None and own_file.spec is not None:
@@ -171,9 +177,7 @@ def check_onchain(
             committed -= sum(e.cap for e in admitted if e.name in own)
             admitted = [e for e in admitted if e.name not in own]
             on_chain = names
-    result = check_spec(
-        path, globals=params, already_admitted=admitted, committed=committed, now=chain.now() if now is None else now
-    )
+    result = check_spec(path, globals=params, already_admitted=admitted, committed=committed, now=now, deployed=on_chain)
     return OnchainCheck(result.spec, result.errors, result.warnings, differences, on_chain)
 
 
@@ -236,7 +240,7 @@ def set_globals_locally(
         raise OpsError("no GovOps governor recorded: cannot set the Budget's parameters")
     budget = h["budget"]
     current = globals_from_budget(chain, str(budget.address))
-    calls = []
+    calls: list[tuple[str, tuple[Any, ...]]] = []
     if params.inflation_threshold != current.inflation_threshold:
         calls.append(("set_inflation_threshold", (params.inflation_threshold,)))
     if params.allocation != current.allocation:

@@ -114,16 +114,36 @@ class Move:
     planned_end: int
     cycles: int
     first_start: int
+    cap: int = 0  # wei: the first epoch's cap, which a move keeps
+
+    @property
+    def rate_before(self) -> int:
+        return -(-self.cap // (self.requested_end - self.first_start))
+
+    @property
+    def rate_after(self) -> int:
+        return -(-self.cap // (self.planned_end - self.first_start))
 
     def describe(self, g: GlobalParams) -> str:
-        date = units.format_date
-        return (
+        """The move and what it changes: the first epoch's end, its length, and (the cap being
+        the same) its emission rate."""
+        date, dur = units.format_date, units.format_duration
+        before, after = self.requested_end - self.first_start, self.planned_end - self.first_start
+        text = (
             f"move {self.programme}'s first epoch to end {date(self.planned_end)} (window "
             f"{date(self.planned_end - g.window_length)} → {date(self.planned_end)} has room), "
             f"{self.cycles} cycle{'s' if self.cycles != 1 else ''} after the {date(self.requested_end)} it asks for; "
             f"its first epoch then runs {date(self.first_start)} → {date(self.planned_end)} "
-            f"({units.format_duration(self.planned_end - self.first_start)})"
+            f"({dur(after)} instead of {dur(before)})"
         )
+        if self.cap:
+            share = self.rate_after / self.rate_before if self.rate_before else 0.0
+            text += (
+                f" at the same cap of {g.amount(self.cap)}, so it emits at {g.rate(self.rate_after)} instead of "
+                f"{g.rate(self.rate_before)} ({share:.0%} of the rate); to keep the rate, raise epoch_cap or move "
+                f"first_start later"
+            )
+        return text
 
 
 @dataclass
@@ -288,7 +308,7 @@ def make_plan(spec: SpecFile, max_shift: int = DEFAULT_MAX_SHIFT) -> Plan:
         k, first_end, ends = chosen
         plan.first_ends[p.name] = first_end
         if k:
-            plan.moves.append(Move(p.name, p.first_end, first_end, k, p.first_start))
+            plan.moves.append(Move(p.name, p.first_end, first_end, k, p.first_start, p.epoch_cap))
         for end, d in _decisions(p, ends):
             planned.setdefault(end, []).append(d)
 

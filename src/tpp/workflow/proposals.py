@@ -770,10 +770,12 @@ def build_payload(
     programme: Optional[list[str]] = None,
     title: Optional[str] = None,
     recorded: Any = None,
+    now: Optional[int] = None,
 ) -> tuple[Payload, str]:
     """The payload of one proposal (a portfolio from FILE, or a decision slate from --slate)
     and the stem its files are named after. `recorded` (a `Deployments`) supplies the factory,
-    Budget and token addresses and the programmes' addresses that were not given."""
+    Budget and token addresses and the programmes' addresses that were not given; `now` (the
+    chain's time when a chain is at hand, else the clock) decides the earliest first start."""
     stack = dict(recorded.stack) if recorded is not None else {}
     known = {name: record.address for name, record in recorded.programmes.items()} if recorded is not None else {}
     factory = factory or stack.get("factory")
@@ -793,7 +795,7 @@ def build_payload(
     if not factory:
         where = f" and {recorded.path} records none" if recorded is not None and recorded.path else ""
         raise UserError(f"--factory ADDRESS is needed: the ProgrammeFactory the TPP executor drives{where}")
-    result = check_spec(file)
+    result = check_spec(file, now=now)
     if result.errors or result.spec is None:
         raise UserError(f"{file}: the spec is not valid (run `tpp check {file}`):\n{SpecError(result.errors)}")
     return portfolio_payload(result.spec, factory, budget, token, setup, title=title), file.stem
@@ -812,10 +814,11 @@ def propose_command(
     title: Optional[str] = None,
     echo: Any = print,
     recorded: Any = None,
+    now: Optional[int] = None,
 ) -> list[Path]:
     """Build one proposal (a portfolio from FILE, or a decision slate from --slate) and write
     its governor payload, Safe batch and readable text. Returns the files written."""
-    payload, stem = build_payload(file, factory, budget, token, setup, slate, programme, title, recorded)
+    payload, stem = build_payload(file, factory, budget, token, setup, slate, programme, title, recorded, now)
     target = out or Path("out/propose") / stem
     try:
         written = write_outputs(payload, target, chain_id=chain_id)
