@@ -2,6 +2,8 @@
 
 import os
 
+import boa
+import pytest
 from hypothesis import settings
 
 pytest_plugins = [
@@ -16,3 +18,12 @@ pytest_plugins = [
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _titanoboa_env_restored():
+    """A test that opens its own chain (`tpp … --embedded` run in-process makes a fresh embedded
+    chain titanoboa's current env) must not hand that chain to the tests after it."""
+    env = boa.env
+    yield
+    boa.set_env(env)

@@ -14,6 +14,7 @@ and contract handles and runs unchanged on every backend. Construct with the cla
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import functools
 import json
@@ -29,6 +30,7 @@ from boa.rpc import EthereumRPC
 from eth_account import Account
 from eth_utils import keccak
 
+from tpp.base.errors import UserError
 from tpp.chain import _boa_compat
 from tpp.chain.abi import abi_type, plain
 from tpp.chain.anvil import AnvilError, AnvilNode, rpc_call
@@ -72,7 +74,7 @@ def actor_key(name: str) -> bytes:
     return keccak(b"tpp local actor: " + name.encode())
 
 
-class Chain:
+class Chain(abc.ABC):
     """A backend: accounts, time, contracts. Subclasses say how each is done."""
 
     #: "embedded", "anvil", "rpc", "revm" or "pyevm": for messages and records.
@@ -169,7 +171,7 @@ class Chain:
         return self._actors[name]
 
     def _new_actor(self, name: str) -> str:
-        raise ChainUnreachable(f"chain: no local actor {name!r} on {self.backend}; add a keystore account instead")
+        raise UserError(f"chain: no local actor {name!r} on {self.backend}; add a keystore account instead")
 
     def add_account(self, account: Any) -> str:
         """Add a signing account (eth_account LocalAccount) to a network chain."""
@@ -187,9 +189,9 @@ class Chain:
 
     # --- time --------------------------------------------------------------------------
 
+    @abc.abstractmethod
     def now(self) -> int:
         """Timestamp of the latest block (in-process: of the block being built)."""
-        raise NotImplementedError(type(self).__name__)  # every backend below overrides it
 
     def warp(self, seconds: int) -> int:
         """Move chain time forward by `seconds` (and mine a block); returns the new time."""
@@ -199,7 +201,7 @@ class Chain:
         return self.now()
 
     def _warp(self, seconds: int) -> None:
-        raise Reverted(f"chain: time travel needs the embedded chain or anvil, not {self.backend}")
+        raise UserError(f"chain: time travel needs the embedded chain or anvil, not {self.backend}")
 
     def warp_to(self, timestamp: int) -> int:
         """Move chain time forward to `timestamp` (no-op if already there or later)."""
@@ -211,6 +213,8 @@ class Chain:
     def refresh(self) -> None:
         """Read the latest state from now on (network: re-fork the node's latest block, which
         another sender may have changed since the last transaction)."""
+        # In-process backends always read their own latest state; NetworkChain re-forks.
+        return None
 
     # --- contracts ---------------------------------------------------------------------
 

@@ -15,10 +15,9 @@ import sys
 
 import click
 import typer
-from rich.markup import escape
 
 from tpp.cli import core, devnet, ops, plan, propose, sim  # noqa: F401 - each registers its commands
-from tpp.cli.root import app, console, state
+from tpp.cli.root import app, console, escape, state
 
 __all__ = ["app", "main"]
 

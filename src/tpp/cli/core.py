@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from tpp import __version__
 from tpp.base.errors import UserError
-from tpp.cli.root import app, console, say
+from tpp.cli.root import app, console, escape, rich_console, say
 
 
 @app.command()
@@ -29,7 +28,7 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
         TextColumn("day {task.completed}/{task.total}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console) as progress:
+    with Progress(*columns, console=rich_console()) as progress:
         task = progress.add_task("simulating", total=DAYS)
 
         def narrate(moment) -> None:

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tpp.base.errors import UserError
-from tpp.cli.root import app
-from tpp.cli.root import console as default_console
+from tpp.cli.root import app, rich_console
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from tpp.workflow.plan import Plan
 
 # Repeated from tpp.workflow.plan so `--help` loads nothing (a test checks they agree).
@@ -31,6 +31,8 @@ def plan(
 
 
 def _table(plan: Plan, which: str) -> Table:
+    from rich.table import Table
+
     from tpp.base import units
 
     g = plan.g
@@ -66,7 +68,7 @@ def plan_command(
     from tpp.specs.spec import SpecError
     from tpp.workflow.plan import load_for_plan, make_plan, write_plan
 
-    console = console or default_console
+    console = console or rich_console()
 
     def say(text: str, style: str | None = None) -> None:
         console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)

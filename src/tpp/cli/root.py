@@ -8,20 +8,53 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from typer.core import TyperGroup
 
 from tpp import __version__
 from tpp.base.errors import TppError
 
-__all__ = ["app", "console", "say", "state"]
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console()
+__all__ = ["app", "console", "escape", "rich_console", "say", "state"]
+
 state = {"debug": False}
+
+
+_made: list[Console] = []
+
+
+def rich_console() -> Console:
+    """The one rich Console, made on first use: importing rich costs tens of milliseconds
+    that `tpp --help` does not need (perf; bench/cli.py measures the start-up)."""
+    if not _made:
+        from rich.console import Console
+
+        _made.append(Console())
+    return _made[0]
+
+
+class _Console:
+    """Stands for `rich_console()` in `console.print(…)`, so commands need not call it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(rich_console(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(rich_console(), name, value)
+
+
+console: Any = _Console()
+
+
+def escape(text: str) -> str:
+    """rich markup escaped (imported on first use, as above)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 class _TppGroup(TyperGroup):

@@ -6,17 +6,17 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
 
 from tpp.base.errors import UserError
-from tpp.cli.root import app
-from tpp.cli.root import console as default_console
+from tpp.cli.root import app, escape, rich_console
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
 
 
 def _fmt(value, pct: bool = False) -> str:
@@ -34,6 +34,8 @@ def _fmt(value, pct: bool = False) -> str:
 def _progress(console: Console, auto_refresh: bool = True) -> Progress:
     """A progress bar; without `auto_refresh` it has no refresh thread (sweep workers fork from
     this process, and a thread holding the output lock at that moment would hang them)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -171,6 +173,8 @@ def sim_command(
 
 def _summary_table(outputs) -> Table:
     """One row per run: its swept parameter values (one column each), then its metrics."""
+    from rich.table import Table
+
     table = Table(title="per run (all programmes)", show_lines=False)
     parameters = sorted({key for o in outputs for key in o.overrides})
     for column in (
@@ -241,5 +245,5 @@ def sim(
         seed,
         replay,
         ray_address or os.environ.get("RAY_ADDRESS"),
-        default_console,
+        rich_console(),
     )

@@ -1,6 +1,6 @@
 """Governor calldata for one-vote slates, Safe Transaction Builder JSON, readable proposal text.
 
-Two kinds of proposal, each one vote (DESIGN.md, "slate"):
+Two kinds of proposal, each one vote (a "slate", docs/ARCHITECTURE.md):
 
 * a **portfolio**: ``ProgrammeFactory.create_programmes(specs)`` for every programme of a spec
   file, optionally preceded by the two role grants a first portfolio needs (the token's
