@@ -327,3 +327,58 @@ def test_help_is_plain_text_and_short_options_work(monkeypatch, capsys):
     assert "[sweep]" in out
     code, out, _ = _run(["--version"], monkeypatch, capsys)
     assert code == 0 and out.startswith("tpp ")
+
+
+# --- 11. every problem at once; a globals file is named as one ----------------------------------
+
+
+def test_an_invalid_global_does_not_hide_a_programmes_problem(tmp_path):
+    from tests.spec.test_spec_rules import GLOBALS, programme, write
+    from tpp.specs.spec import check_spec
+
+    path = write(
+        tmp_path, programme("a", first_end='"2027-01-15"'), globals=GLOBALS.replace('max_share = "50%"', 'max_share = "150%"')
+    )
+    result = check_spec(path, now=units.parse_date("2026-06-01"))
+    fields = [e.field for e in result.errors]
+    assert fields == ["globals.max_share", "programme.a.first_end"], fields
+    assert "is not a decision-cycle boundary" in result.errors[1].message
+
+
+def test_check_on_a_globals_file_says_it_is_one(monkeypatch, capsys):
+    code, out, _ = _run(["check", str(EXAMPLES / "globals.toml")], monkeypatch, capsys)
+    text = " ".join(out.split())
+    assert code == 2 and "is a globals file" in text and "unknown key" not in text
+    assert text.count("globals.toml:1 ") == 1  # one problem, not one per key
+
+
+def test_the_sweep_table_has_a_column_per_swept_parameter():
+    from tpp.cli.sim import _summary_table
+    from tpp.sim.sweep import RunOutput
+
+    outputs = [
+        RunOutput(
+            i,
+            i // 2,
+            7 + i,
+            {"market.volatility": v, "agents.farmers.hurdle": h},
+            [{"programme": "*total*", "emitted_tokens": 1e6}],
+            [],
+            10,
+            0.1,
+        )
+        for i, (v, h) in enumerate([("40%", "5%"), ("40%", "10%"), ("80%", "5%")])
+    ]
+    console = Console(width=200, record=True, color_system=None)
+    console.print(_summary_table(outputs))
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "run" in line and "seed" in line)
+    assert "agents.farmers.hurdle" in header and "market.volatility" in header
+    assert "80%" in text
+
+
+def test_the_docs_point_to_the_architecture_the_repository_has():
+    root = EXAMPLES.parent
+    assert (root / "docs" / "ARCHITECTURE.md").is_file()
+    for path in [root / "README.md", *sorted((root / "src" / "tpp").rglob("*.py"))]:
+        assert "DESIGN.md" not in path.read_text(encoding="utf-8"), path
