@@ -1,5 +1,7 @@
 """The same foundation loop against a real anvil node started (and stopped) by the test."""
 
+from pathlib import Path
+
 import boa
 import pytest
 
@@ -31,9 +33,13 @@ def test_foundation_story_on_anvil(anvil_chain):
 
 
 def test_anvil_node_stops_and_frees_its_port():
+    """stop() returns once anvil itself has exited, so its port is free at once (regression:
+    the npm launcher exited first and a busy machine saw the node still answer)."""
     node = AnvilNode().start()
     url = node.url
-    assert node.running
+    assert node.running and int(rpc_call(url, "eth_chainId"), 16) == 31337
+    assert node.process is not None and Path(node.process.args[0]).name == "anvil"
+    assert Path(node.process.args[0]).parent.parent.name.startswith("anvil-")  # the binary, not bin.mjs
     node.stop()
     assert not node.running
     with pytest.raises(OSError):

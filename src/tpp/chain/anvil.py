@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tpp.chain.artifacts import anvil_binary
+from tpp.chain.artifacts import anvil_executable
 
 LOOPBACK = "127.0.0.1"
 
@@ -60,7 +60,7 @@ class AnvilNode:
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> AnvilNode:
-        binary = anvil_binary()
+        binary = anvil_executable()
         last_error = "no attempt"
         for _attempt in range(3):
             port = self.port or free_port()

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,7 @@ __all__ = [
     "abi_of",
     "all_abis",
     "anvil_binary",
+    "anvil_executable",
     "build_dir",
     "ensure_oz_artifacts",
     "error_table",
@@ -287,6 +289,20 @@ def anvil_binary() -> Path:
     if not anvil.exists():
         raise RuntimeError(f"artifacts: anvil not found at {anvil} (npm package @foundry-rs/anvil); {_SETUP_HINT}")
     return anvil
+
+
+def anvil_executable() -> Path:
+    """The platform's anvil binary itself (from the npm package's per-platform dependency),
+    else the npm launcher. Run the binary: the launcher (`node_modules/.bin/anvil`, a Node.js
+    script) passes SIGTERM on and exits at once, so a caller waiting for the launcher returns
+    while anvil still serves its port and has not written its --state file."""
+    launcher = anvil_binary()
+    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), platform.machine())
+    system = {"Linux": "linux", "Darwin": "darwin"}.get(platform.system(), platform.system().lower())
+    native = launcher.resolve().parent.parent.parent / f"anvil-{system}-{machine}" / "bin" / "anvil"
+    if not native.exists():
+        native = launcher.parent.parent / "@foundry-rs" / f"anvil-{system}-{machine}" / "bin" / "anvil"
+    return native if native.exists() else launcher
 
 
 def main() -> int:

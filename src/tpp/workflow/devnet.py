@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import os
-import platform
 import signal
 import subprocess
 import time
@@ -25,6 +24,7 @@ from typing import Any
 from tpp.base import units
 from tpp.chain import Chain
 from tpp.chain.anvil import LOOPBACK, AnvilError, rpc_call
+from tpp.chain.artifacts import anvil_executable
 from tpp.system.stack import deploy_stack
 from tpp.workflow.deployments import DEFAULT_ROOT, OpsError, load_deployments, record_stack
 
@@ -62,18 +62,6 @@ class DevnetPaths:
     def clock(self) -> Path:
         """The chain time at the last `down`, so the next `up` never goes back in time."""
         return self.dir / "clock.json"
-
-
-def _anvil_executable() -> Path:
-    """The platform's anvil binary itself when installed (signals reach it directly, so it
-    writes its state before exiting); otherwise the npm launcher."""
-    from tpp.chain.artifacts import anvil_binary
-
-    launcher = anvil_binary()
-    machine = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), platform.machine())
-    system = {"Linux": "linux", "Darwin": "darwin"}.get(platform.system(), platform.system().lower())
-    native = launcher.parent.parent / "@foundry-rs" / f"anvil-{system}-{machine}" / "bin" / "anvil"
-    return native if native.exists() else launcher
 
 
 def _alive(pid: int) -> bool:
@@ -123,7 +111,7 @@ def start_node(root: Path = DEFAULT_ROOT, port: int = DEFAULT_PORT) -> dict[str,
     if _answers(url):
         raise OpsError(f"{url}: something already listens there; pick another port with --port")
     args = [
-        str(_anvil_executable()),
+        str(anvil_executable()),
         "--host",
         LOOPBACK,
         "--port",
