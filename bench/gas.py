@@ -64,7 +64,10 @@ WINDOW = 14 * DAY  # evaluation window at the end of each cycle
 THRESHOLD = 1_000 * WAD  # wei per second; far above anything the scenario schedules
 ALLOCATION = 1_000_000_000 * WAD  # large, so the share rule never binds in this scenario
 MAX_SHARE_BPS = 5_000
-LOAD_LIMIT = 8
+# Decisions per window. The Budget enforces it on admission; this scenario stacks the aligned
+# background epochs and whole factory batches on shared boundaries (a stress layout, not a
+# calendar a DAO would vote), so its limit is the Budget's largest.
+LOAD_LIMIT = 1_000
 EPOCH_CAP = 1_000_000 * WAD  # cap of the epoch / programme minters the mint rows go through
 CHILD_CAP = 500_000 * WAD  # cap of the depth-2 child minter
 BACKGROUND_CAP = 1_000 * WAD  # cap of each epoch already admitted before a measured admission

@@ -6,7 +6,9 @@ CappedMinter); each leaf has its own mechanism holding its MINTER_ROLE. Rules: a
 (random cap and interval, often rejected: the reason must be the model's), mints through the
 leaves, time travel, pauses and closes (Budget and minters), GAP parameter changes, and
 headroom / max_rate probes. After every step the invariants of DESIGN.md ("budget") are
-checked against the chain, and the chain's views against the model.
+checked against the chain, and the chain's views against the model. Epochs often end on the
+decision-cycle boundaries, so the delegate-load limit (decisions per evaluation window) binds
+too, and the GAP moves the limit and the calendar.
 
 titanoboa's pytest plugin runs every hypothesis example (here: every state-machine run) in its
 own `boa.env.anchor()`, so each run starts from the module's fixtures on a clean chain.
@@ -30,6 +32,11 @@ BPS = 10_000
 UINT128_MAX = 2**128 - 1
 UINT48_MAX = 2**48 - 1
 MAX_THRESHOLD = 2**200 - 1
+MAX_ALLOCATION = 2**208 - 1
+MAX_GENESIS = 32_503_680_000  # 3000-01-01
+MAX_CYCLE = 315_576_000  # ten years
+MAX_LOAD_LIMIT = 1_000
+CYCLE, WINDOW = 1_000, 100  # the calendar each example starts with (genesis: its start)
 MAX_PROGRAMMES = 8
 ZERO = "0x" + "00" * 20
 CONSTRUCTOR_TYPES = {
@@ -56,6 +63,8 @@ class Epoch:
     threshold: int  # threshold in force when admitted
     allocation: int  # allocation in force when admitted
     committed: int  # committed right after the admission
+    load_limit: int = 0  # load limit in force when admitted
+    on_boundary: bool = False  # whether its end was a decision-cycle boundary then
     minted: int = 0
 
     @property
@@ -81,6 +90,10 @@ class BudgetModel:
     parameter_setters: set
     guardians: set
     closers: set
+    load_limit: int = 8
+    genesis: int = 0
+    cycle: int = CYCLE
+    window: int = WINDOW
     paused: bool = False
     closed: bool = False
     epochs: list = field(default_factory=list)  # in admission order
@@ -95,6 +108,21 @@ class BudgetModel:
 
     def epoch_of(self, minter):
         return next((e for e in self.epochs if e.minter == minter), None)
+
+    def next_boundary(self, t):
+        if t < self.genesis:
+            return self.genesis
+        return self.genesis + ((t - self.genesis) // self.cycle + 1) * self.cycle
+
+    def is_boundary(self, t):
+        return self.next_boundary(t - 1) == t
+
+    def load_at(self, end, epochs=None):
+        """Admitted epochs ending at `end` (on a boundary: the decisions of its window)."""
+        return sum(1 for e in (self.epochs if epochs is None else epochs) if e.end == end)
+
+    def window_full(self, end):
+        return self.load_at(end) >= self.load_limit and self.is_boundary(end)
 
     def rate_at(self, t, epochs=None):
         return sum(e.rate for e in (self.epochs if epochs is None else epochs) if e.start <= t < e.end)
@@ -130,6 +158,8 @@ class BudgetModel:
             return "budget: allocation exceeded"
         if cap * BPS > (self.allocation - self.committed) * self.share_bps:
             return "budget: share above limit"
+        if self.window_full(end):
+            return "budget: window load above limit"
         rate = -(-cap // (end - start))
         if self.max_rate(start, end) + rate > self.threshold:
             return "budget: rate above threshold"
@@ -137,6 +167,8 @@ class BudgetModel:
 
     def headroom(self, a, b, t):
         if self.closed or self.paused or a >= b or a < t or b > UINT48_MAX:
+            return 0
+        if self.window_full(b):
             return 0
         peak = self.max_rate(a, b)
         if peak >= self.threshold:
@@ -200,8 +232,9 @@ class BudgetMachine(RuleBasedStateMachine):
         threshold=st.one_of(st.integers(50, 3_000), st.integers(1, 50)),
         allocation=st.one_of(st.integers(100_000, 20_000_000), st.integers(1, 100_000)),
         share_bps=st.one_of(st.sampled_from([BPS, 5_000]), st.integers(1, BPS)),
+        load_limit=st.one_of(st.integers(1, 3), st.just(8)),
     )
-    def set_up(self, threshold, allocation, share_bps):
+    def set_up(self, threshold, allocation, share_bps, load_limit):
         a = self.actors
         self.t0 = now()
         self.budget = deploy(
@@ -214,9 +247,9 @@ class BudgetMachine(RuleBasedStateMachine):
             allocation,
             share_bps,
             self.t0,
-            1_000,
-            100,
-            8,
+            CYCLE,
+            WINDOW,
+            load_limit,
             sender=a["deployer"],
         )
         self.token.grantRole(MINTER_ROLE, self.budget.address, sender=a["admin"])
@@ -231,6 +264,8 @@ class BudgetMachine(RuleBasedStateMachine):
             parameter_setters={a["gap"]},
             guardians={a["guardian"]},
             closers={a["gap"]},
+            load_limit=load_limit,
+            genesis=self.t0,
         )
         self.programmes = []
 
@@ -238,6 +273,13 @@ class BudgetMachine(RuleBasedStateMachine):
 
     def _edges(self):
         return sorted({x for e in self.model.epochs for x in (e.start, e.end)})
+
+    def _boundaries_after(self, t, n=3):
+        """The next `n` decision-cycle boundaries after `t`: ends that load a window."""
+        out = [self.model.next_boundary(t)]
+        while len(out) < n and out[-1] + self.model.cycle <= UINT48_MAX:
+            out.append(out[-1] + self.model.cycle)
+        return [x for x in out if x <= UINT48_MAX]
 
     def _draw_interval(self, data, t):
         edges = self._edges()
@@ -249,6 +291,9 @@ class BudgetMachine(RuleBasedStateMachine):
         start_choices.append(st.integers(1, 10).map(lambda d: t - d))
         start = data.draw(st.one_of(*start_choices), label="start")
         end_choices = [st.integers(1, 3_000).map(lambda d: start + d)]
+        boundaries = self._boundaries_after(start)
+        if boundaries:
+            end_choices.append(st.sampled_from(boundaries))
         later = [x for x in edges if x > start]
         if later:
             end_choices.append(st.sampled_from(later))
@@ -297,7 +342,12 @@ class BudgetMachine(RuleBasedStateMachine):
         expect(reason, self.budget.admit, minter, cap, start, end, sender=caller)
         if reason is None:
             m = self.model
-            m.epochs.append(Epoch(minter, cap, start, end, m.threshold, m.allocation, m.committed + cap))
+            on_boundary = m.is_boundary(end)
+            m.epochs.append(
+                Epoch(minter, cap, start, end, m.threshold, m.allocation, m.committed + cap, m.load_limit, on_boundary)
+            )
+            if on_boundary and m.load_at(end) == m.load_limit:
+                event("admit: window filled to the load limit")
             if room and cap == room:
                 event("admit: exactly the headroom")
             b = self.budget
@@ -342,13 +392,32 @@ class BudgetMachine(RuleBasedStateMachine):
             st.one_of(st.integers(0, 600).map(lambda d: t + d), *([st.sampled_from(edges)] if edges else [])), label="start"
         )
         later = [x for x in edges if x > start]
+        boundaries = self._boundaries_after(start)
+        # Boundaries first (hypothesis leans to the first branch): windows fill up.
         end = data.draw(
-            st.one_of(st.integers(1, 3_000).map(lambda d: start + d), *([st.sampled_from(later)] if later else [])), label="end"
+            st.one_of(
+                *([st.sampled_from(boundaries)] if boundaries else []),
+                st.integers(1, 3_000).map(lambda d: start + d),
+                *([st.sampled_from(later)] if later else []),
+            ),
+            label="end",
         )
         room = self.model.headroom(start, end, t)
         cap = data.draw(st.integers(1, room), label="cap") if room else 1
         minter = self._deploy_programme(data, cap, start, end, t)
         self._admit(data.draw(st.sampled_from([a["tpp"], a["factory"]]), label="admitter"), minter, cap, start, end, t, room)
+
+    @rule(data=st.data())
+    def admit_into_a_window(self, data):
+        """A small epoch (a bare address: the Budget admits any minter) ending on a boundary that
+        already carries decisions, or on one of the next: the load limit is reached and probed."""
+        a, t = self.actors, now()
+        loaded = sorted({e.end for e in self.model.epochs if e.end > t and self.model.is_boundary(e.end)})
+        choices = ([st.sampled_from(loaded)] if loaded else []) + [st.sampled_from(self._boundaries_after(t))]
+        end = data.draw(st.one_of(*choices), label="window end")
+        start = data.draw(st.integers(t, end - 1), label="start")
+        minter = boa.env.generate_address(f"bare-epoch-{len(self.model.epochs)}")
+        self._admit(a["tpp"], minter, 1, start, end, t, self.model.headroom(start, end, t))
 
     @rule(data=st.data())
     def probe(self, data):
@@ -478,8 +547,17 @@ class BudgetMachine(RuleBasedStateMachine):
         expect(reason, getattr(self.budget, setter), value, sender=caller)
         if reason is None:
             setattr(self.model, attribute, value)
+        self._parameters_agree()
+
+    def _parameters_agree(self):
         b, m = self.budget, self.model
-        assert (b.inflation_threshold(), b.allocation(), b.max_share_bps()) == (m.threshold, m.allocation, m.share_bps)
+        assert (b.inflation_threshold(), b.allocation(), b.max_share_bps(), b.load_limit()) == (
+            m.threshold,
+            m.allocation,
+            m.share_bps,
+            m.load_limit,
+        )
+        assert (b.cycle_genesis(), b.cycle_length(), b.window_length()) == (m.genesis, m.cycle, m.window)
 
     def _parameter_caller(self, by_gap):
         caller = self.actors["gap" if by_gap else "stranger"]
@@ -500,10 +578,13 @@ class BudgetMachine(RuleBasedStateMachine):
                 st.integers(committed, 25_000_000),
                 st.sampled_from([committed, max(committed - 1, 0), committed + 1]),
                 st.integers(0, 25_000_000),
+                st.sampled_from([MAX_ALLOCATION, MAX_ALLOCATION + 1]),
             ),
             label="allocation",
         )
         caller, reason = self._parameter_caller(by_gap)
+        if reason is None and value > MAX_ALLOCATION:
+            reason = "budget: allocation too large"
         self._set("set_allocation", value, caller, reason, "allocation")
 
     @rule(
@@ -517,6 +598,56 @@ class BudgetMachine(RuleBasedStateMachine):
         elif reason is None and value > BPS:
             reason = "budget: share above 100%"
         self._set("set_max_share", value, caller, reason, "share_bps")
+
+    @rule(
+        value=st.one_of(st.integers(1, 4), st.sampled_from([0, MAX_LOAD_LIMIT, MAX_LOAD_LIMIT + 1])),
+        by_gap=st.sampled_from([True, False]),
+    )
+    def set_load_limit(self, value, by_gap):
+        """Lowering the limit below a window's load keeps its epochs; it binds later admissions."""
+        caller, reason = self._parameter_caller(by_gap)
+        if reason is None and value == 0:
+            reason = "budget: zero load limit"
+        elif reason is None and value > MAX_LOAD_LIMIT:
+            reason = "budget: load limit too large"
+        self._set("set_load_limit", value, caller, reason, "load_limit")
+
+    @rule(data=st.data(), by_gap=st.sampled_from([True, False]))
+    def set_decision_cycle(self, data, by_gap):
+        """A new calendar: often one that keeps the current boundaries or shifts them, sometimes
+        an edge of the bounds."""
+        m, t = self.model, now()
+        genesis = data.draw(
+            st.one_of(
+                st.just(m.genesis),
+                st.sampled_from(self._edges() or [t]),
+                st.integers(t - 2_000, t + 2_000),
+                st.sampled_from([m.genesis, m.genesis, MAX_GENESIS, MAX_GENESIS + 1]),
+            ),
+            label="genesis",
+        )
+        cycle = data.draw(st.sampled_from([m.cycle, 500, 2_000, m.cycle, 500, 2_000, 0, MAX_CYCLE, MAX_CYCLE + 1]), label="cycle")
+        window = data.draw(
+            st.one_of(st.integers(1, max(cycle, 1)), st.integers(1, max(cycle, 1)), st.sampled_from([0, cycle + 1])),
+            label="window",
+        )
+        caller, reason = self._parameter_caller(by_gap)
+        if reason is None:
+            if cycle == 0:
+                reason = "budget: zero cycle length"
+            elif cycle > MAX_CYCLE:
+                reason = "budget: cycle too long"
+            elif window == 0:
+                reason = "budget: zero window length"
+            elif window > cycle:
+                reason = "budget: window longer than cycle"
+            elif genesis > MAX_GENESIS:
+                reason = "budget: genesis too late"
+        event(f"calendar: {reason or 'ok'}")
+        expect(reason, self.budget.set_decision_cycle, genesis, cycle, window, sender=caller)
+        if reason is None:
+            m.genesis, m.cycle, m.window = genesis, cycle, window
+        self._parameters_agree()
 
     # --- invariants -----------------------------------------------------------------------
 
@@ -561,6 +692,18 @@ class BudgetMachine(RuleBasedStateMachine):
             upto = m.epochs[: k + 1]
             assert m.max_rate(e.start, e.end, upto) <= e.threshold
             assert e.committed == sum(x.cap for x in upto) <= e.allocation
+
+    @invariant()
+    def windows_within_load_limit(self):
+        """No boundary carries more admitted epochs than the limit in force when each was
+        admitted: for every admission k ending on a boundary, the epochs ending there admitted
+        up to and including k are at most k's limit. The chain's count is the model's."""
+        m = self.model
+        for k, e in enumerate(m.epochs):
+            if e.on_boundary:
+                assert m.load_at(e.end, m.epochs[: k + 1]) <= e.load_limit
+        for end in {e.end for e in m.epochs}:
+            assert self.budget.window_load(end) == m.load_at(end)
 
 
 def test_budget_state_machine(token, admin, gap_executor, tpp_executor, guardian, stranger, recipient, deployer):

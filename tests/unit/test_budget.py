@@ -70,6 +70,10 @@ def test_constructor_sets_roles_and_parameters(budget, token, gap_executor, tpp_
         (9, 0, "budget: zero window length"),
         (9, CYCLE + 1, "budget: window longer than cycle"),
         (10, 0, "budget: zero load limit"),
+        (5, 2**256 - 1, "budget: allocation too large"),
+        (7, 2**48, "budget: genesis too late"),
+        (8, 2**48, "budget: cycle too long"),
+        (10, 2**256 - 1, "budget: load limit too large"),
     ],
 )
 def test_constructor_rejects_nonsense(token, gap_executor, tpp_executor, guardian, index, value, reason):
@@ -332,7 +336,10 @@ def test_parameter_changes_log_old_and_new(budget, gap_executor, setter, args, e
         ("set_decision_cycle", (0, 0, 1), "budget: zero cycle length"),
         ("set_decision_cycle", (0, 10, 0), "budget: zero window length"),
         ("set_decision_cycle", (0, 10, 11), "budget: window longer than cycle"),
-        ("set_decision_cycle", (2**48, 10, 1), "budget: time beyond uint48"),
+        ("set_decision_cycle", (2**48, 10, 1), "budget: genesis too late"),
+        ("set_decision_cycle", (0, 2**48, 1), "budget: cycle too long"),
+        ("set_allocation", (2**256 - 1,), "budget: allocation too large"),
+        ("set_load_limit", (2**256 - 1,), "budget: load limit too large"),
     ],
 )
 def test_parameter_nonsense_reverts(budget, gap_executor, setter, args, reason):

@@ -111,3 +111,23 @@ def test_what_a_layer_loads(module, forbidden):
     probe = f"import sys, {module}; print(','.join(m for m in {forbidden!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "", f"{module} loads {loaded}"
+
+
+def test_the_spec_checker_applies_the_budgets_own_bounds():
+    """`tpp check` refuses exactly what Budget.vy's setters refuse (the bounds are mirrored)."""
+    from tpp.specs import spec
+
+    text = (CONTRACTS_DIR / "Budget.vy").read_text()
+
+    def value(literal: str) -> int:  # "32_503_680_000" or "2**208 - 1"
+        power = re.fullmatch(r"(\d+)\*\*(\d+) - (\d+)", literal.replace("_", ""))
+        return int(power[1]) ** int(power[2]) - int(power[3]) if power else int(literal.replace("_", ""))
+
+    found = {
+        name: value(literal.strip())
+        for name, literal in re.findall(r"^(_MAX_[A-Z_]+): constant\(uint256\) = ([0-9_*\- ]+)$", text, re.MULTILINE)
+    }
+    assert found["_MAX_ALLOCATION"] == spec.MAX_ALLOCATION
+    assert found["_MAX_GENESIS"] == spec.MAX_GENESIS
+    assert found["_MAX_CYCLE"] == spec.MAX_CYCLE
+    assert found["_MAX_LOAD_LIMIT"] == spec.MAX_LOAD_LIMIT

@@ -17,8 +17,12 @@
 @dev Invariants: for every admitted minter, minted <= cap * (now - start) / (end - start)
      (so total minted <= scheduled_supply(now)); the aggregate scheduled rate is at or under
      the threshold in force at each admission, at every instant of every admitted interval;
-     the sum of admitted caps is at or under the allocation in force at each admission.
-     Lowering a parameter binds later admissions only: admitted epochs keep their schedule.
+     the sum of admitted caps is at or under the allocation in force at each admission;
+     the epochs ending on a decision-cycle boundary (the decisions of the evaluation window
+     closing there) are at or under the load limit in force at each admission that ends there.
+     Every global parameter is bounded (see the _MAX_ constants) so that no programme's
+     48-bit times can overflow. Lowering a parameter binds later admissions only: admitted
+     epochs keep their schedule.
      The aggregate rate is kept as a sorted linked list of breakpoints keyed by timestamp,
      each holding the rate in force until the next one. Epochs that end on the shared
      decision-cycle boundaries share breakpoints, so admission reads and writes a handful of
@@ -78,6 +82,24 @@ _MAX_WALK: constant(uint256) = 4_096
 _MAX_EPOCHS: constant(uint256) = 65_536
 # Largest threshold accepted (wei per second): rates are packed into 200 bits.
 _MAX_THRESHOLD: constant(uint256) = 2**200 - 1
+# Largest allocation accepted (wei): OpenZeppelin 5's ERC20Votes (the governance stand-in) caps
+# total supply at 2**208 - 1, so no larger allocation could ever be minted; and the share rule
+# multiplies the remaining allocation by up to c.BPS (< 2**14), which then stays inside uint256
+# (an allocation near 2**256 made every admission overflow).
+_MAX_ALLOCATION: constant(uint256) = 2**208 - 1
+# Latest first cycle boundary accepted (unix seconds): 3000-01-01T00:00:00Z. With the longest
+# cycle below, ~891,000 cycles (8.9 million years) fit after it before a boundary, an epoch end
+# or an end plus a claim grace leaves uint48: every programme stays far inside its 48-bit
+# times for any realistic number of cycles (the issue asked for at least 100 years).
+_MAX_GENESIS: constant(uint256) = 32_503_680_000
+# Longest decision cycle accepted (seconds): ten years of 365.25 days. A programme's next end,
+# the first boundary after `start + duration - min(duration, cycle)`, is at most
+# max(genesis, start + max(duration, cycle)): with this bound and _MAX_GENESIS it stays within
+# uint48 for any start before the year 8 million less ten years.
+_MAX_CYCLE: constant(uint256) = 315_576_000
+# Largest delegate-load limit accepted (decisions per window): a window asking delegates for
+# more than a thousand decisions is no review at all, so a larger value is a typo, not a policy.
+_MAX_LOAD_LIMIT: constant(uint256) = 1_000
 # Breakpoint node layout: bit 255 marks a node, bits 200..247 the next node's time
 # (0 = last, 48 bits), bits 0..199 the aggregate rate (wei per second) from this node to the next.
 # Marks a stored breakpoint (bit 255), so a node with rate 0 and no successor is still set.
@@ -90,19 +112,23 @@ _NEXT_SHIFT: constant(uint256) = 200
 # The governance token, minted only through `mint` by admitted minters.
 TOKEN: public(immutable(IMintable))
 
-# Most aggregate scheduled emission (wei per second) an admission may bring any instant to.
+# Most aggregate scheduled emission (wei per second, at most _MAX_THRESHOLD) an admission may
+# bring any instant to.
 inflation_threshold: public(uint256)
-# Most tokens (wei) all admitted epochs together may be capped at, over the Budget's life.
+# Most tokens (wei, at most _MAX_ALLOCATION) all admitted epochs together may be capped at,
+# over the Budget's life.
 allocation: public(uint256)
 # Largest share (basis points, 1..10_000) of the not yet admitted allocation one epoch may take.
 max_share_bps: public(uint256)
-# Unix time of the first decision-cycle boundary; cycles repeat every `cycle_length` from it.
+# Unix time of the first decision-cycle boundary (at most _MAX_GENESIS); cycles repeat every
+# `cycle_length` from it.
 cycle_genesis: public(uint256)
-# Seconds per decision cycle (e.g. 90 days); at least 1.
+# Seconds per decision cycle (e.g. 90 days); 1.._MAX_CYCLE.
 cycle_length: public(uint256)
 # Seconds at the end of each cycle in which every programme's evaluation window falls; 1..cycle_length.
 window_length: public(uint256)
-# Most decisions one evaluation window may ask of delegates; read by planners and programmes.
+# Most decisions one evaluation window may ask of delegates (1.._MAX_LOAD_LIMIT): an admission
+# that would make more epochs end on one cycle boundary reverts.
 load_limit: public(uint256)
 
 # Sum of admitted caps (wei); never above the allocation in force when each was admitted.
@@ -118,6 +144,12 @@ epoch_at: public(HashMap[uint256, address])
 _schedule: HashMap[address, uint256]
 # Tokens (wei) minted by each admitted minter.
 minted_by: public(HashMap[address, uint256])
+# Admitted epochs ending at each unix time (seconds). At a decision-cycle boundary this is the
+# number of decisions the evaluation window closing there asks of delegates; it is kept for
+# every end, on or off the calendar, so a later calendar change that makes an end a boundary
+# counts the epochs already ending there (as the spec checker does). Only grows: the Budget
+# has no release, so an epoch a programme stops early still counts (see `admit`).
+window_load: public(HashMap[uint256, uint256])
 # Breakpoints of the aggregate rate, keyed by unix time; see _NODE_EXISTS for the layout.
 _node: HashMap[uint256, uint256]
 # Time of the first live breakpoint (0 = none). Moves forward as breakpoints fall behind now.
@@ -190,13 +222,13 @@ def __init__(
     @param gap_executor GovOps timelock: admin, sets parameters, closes.
     @param tpp_executor Token-governor timelock: admits epochs and authorises admitters.
     @param guardian Pauses and unpauses.
-    @param inflation_threshold Most aggregate scheduled emission, wei per second.
-    @param allocation Most tokens (wei) all admitted epochs together may be capped at.
-    @param max_share_bps Largest share (basis points) of the remaining allocation per epoch.
-    @param cycle_genesis Unix time of the first decision-cycle boundary.
-    @param cycle_length Seconds per decision cycle.
-    @param window_length Seconds of the evaluation window at the end of each cycle.
-    @param load_limit Most decisions one evaluation window may carry.
+    @param inflation_threshold Most aggregate scheduled emission, wei per second; at most 2**200 - 1.
+    @param allocation Most tokens (wei) all admitted epochs together may be capped at; at most 2**208 - 1.
+    @param max_share_bps Largest share (basis points) of the remaining allocation per epoch; 1 to 10_000.
+    @param cycle_genesis Unix time of the first decision-cycle boundary; at most the year 3000.
+    @param cycle_length Seconds per decision cycle; 1 to ten years.
+    @param window_length Seconds of the evaluation window at the end of each cycle; 1 to `cycle_length`.
+    @param load_limit Most decisions one evaluation window may carry; 1 to 1_000.
     """
     assert token.address != empty(address), "budget: zero token"
     assert gap_executor != empty(address), "budget: zero gap executor"
@@ -262,7 +294,9 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     @param minter The epoch minter to admit; never admitted before.
     @param cap Most tokens (wei) it may mint; 1 to 2**128 - 1.
     @param start First second of its linear schedule; not in the past.
-    @param end Second by which its whole cap has unlocked; after `start`, below 2**48.
+    @param end Second by which its whole cap has unlocked; after `start`, below 2**48. When it
+           is a decision-cycle boundary, the epochs ending there, this one included, must not
+           exceed the load limit.
     """
     access_control._check_role(ADMITTER_ROLE, msg.sender)
     assert not self.closed, "budget: closed"
@@ -279,6 +313,18 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     new_committed: uint256 = committed + cap
     assert new_committed <= self.allocation, "budget: allocation exceeded"
     assert cap * c.BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
+
+    # Delegate load: each epoch ending on a cycle boundary is one decision in the window that
+    # closes there. The limit in force now binds this admission only: lowering it later leaves
+    # the epochs already admitted (a window may then carry more than the new limit, and admits
+    # no more until it is raised). The boundary test reads the calendar only when the count
+    # would break the limit, so the usual admission pays one counter read and write.
+    # Nothing ever decrements the count: the Budget has no release, and an epoch its programme
+    # stops or kills keeps its admitted schedule (a release would have to decrement it too).
+    load: uint256 = self.window_load[end] + 1
+    if load > self.load_limit:
+        assert self._next_boundary(end - 1) != end, "budget: window load above limit"
+    self.window_load[end] = load
 
     # Rounded up, so the recorded rate is never below the epoch's true rate.
     rate: uint256 = (cap + (end - start) - 1) // (end - start)
@@ -311,7 +357,8 @@ def set_inflation_threshold(new_threshold: uint256):
 def set_allocation(new_allocation: uint256):
     """
     @notice Sets the lifetime allocation (wei) that the sum of admitted caps may reach.
-    @param new_allocation Wei; lowering it below `committed` only blocks later admissions.
+    @param new_allocation Wei, at most 2**208 - 1; lowering it below `committed` only blocks
+           later admissions.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_allocation(new_allocation)
@@ -332,8 +379,8 @@ def set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: u
     """
     @notice Sets the shared decision calendar: cycle boundaries at genesis + k * cycle_length,
             each preceded by an evaluation window of `window_length` seconds.
-    @param genesis Unix time of the first boundary; below 2**48.
-    @param cycle_length Seconds per cycle; at least 1.
+    @param genesis Unix time of the first boundary; at most 32_503_680_000 (the year 3000).
+    @param cycle_length Seconds per cycle; 1 to 315_576_000 (ten years).
     @param window_length Seconds of each evaluation window; 1 to `cycle_length`.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
@@ -343,8 +390,9 @@ def set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: u
 @external
 def set_load_limit(new_limit: uint256):
     """
-    @notice Sets the most decisions one evaluation window may carry.
-    @param new_limit Decisions per window; at least 1.
+    @notice Sets the most decisions one evaluation window may carry; binds later admissions
+            only (windows already carrying more keep their epochs).
+    @param new_limit Decisions per window; 1 to 1_000.
     """
     access_control._check_role(PARAMETER_ROLE, msg.sender)
     self._set_load_limit(new_limit)
@@ -485,7 +533,8 @@ def headroom(start: uint256, end: uint256) -> uint256:
     """
     @notice Largest cap (wei) an epoch over [start, end] could be admitted with now: the least
             of what the threshold, the allocation and the share limit leave. 0 for an interval
-            that could not be admitted at all (in the past, empty, beyond uint48) or while the
+            that could not be admitted at all (in the past, empty, beyond uint48, ending on a
+            cycle boundary whose window already carries `load_limit` decisions) or while the
             Budget is paused or closed.
     @param start The epoch's start (unix seconds).
     @param end The epoch's end (unix seconds).
@@ -494,6 +543,8 @@ def headroom(start: uint256, end: uint256) -> uint256:
     if self.closed or pausable.paused:
         return 0
     if start >= end or start < block.timestamp or end > c.TIME_MASK:
+        return 0
+    if self.window_load[end] >= self.load_limit and self._next_boundary(end - 1) == end:
         return 0
     threshold: uint256 = self.inflation_threshold
     peak: uint256 = self._max_rate(start, end)
@@ -661,9 +712,10 @@ def _set_threshold(new_threshold: uint256):
 @internal
 def _set_allocation(new_allocation: uint256):
     """
-    @dev Logs and stores the lifetime allocation.
-    @param new_allocation Wei.
+    @dev Checks, logs and stores the lifetime allocation.
+    @param new_allocation Wei; at most _MAX_ALLOCATION.
     """
+    assert new_allocation <= _MAX_ALLOCATION, "budget: allocation too large"
     log AllocationSet(old_allocation=self.allocation, new_allocation=new_allocation, effective_at=block.timestamp)
     self.allocation = new_allocation
 
@@ -684,14 +736,15 @@ def _set_max_share(new_bps: uint256):
 def _set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: uint256):
     """
     @dev Checks, logs and stores the decision calendar.
-    @param genesis Unix time of the first boundary; at most c.TIME_MASK.
-    @param cycle_length Seconds per cycle; at least 1.
+    @param genesis Unix time of the first boundary; at most _MAX_GENESIS.
+    @param cycle_length Seconds per cycle; 1 to _MAX_CYCLE.
     @param window_length Seconds of each evaluation window; 1 to `cycle_length`.
     """
     assert cycle_length != 0, "budget: zero cycle length"
+    assert cycle_length <= _MAX_CYCLE, "budget: cycle too long"
     assert window_length != 0, "budget: zero window length"
     assert window_length <= cycle_length, "budget: window longer than cycle"
-    assert genesis <= c.TIME_MASK, "budget: time beyond uint48"
+    assert genesis <= _MAX_GENESIS, "budget: genesis too late"
     log DecisionCycleSet(
         old_genesis=self.cycle_genesis,
         new_genesis=genesis,
@@ -710,8 +763,9 @@ def _set_decision_cycle(genesis: uint256, cycle_length: uint256, window_length: 
 def _set_load_limit(new_limit: uint256):
     """
     @dev Checks, logs and stores the delegate-load limit.
-    @param new_limit Decisions per window; at least 1.
+    @param new_limit Decisions per window; 1 to _MAX_LOAD_LIMIT.
     """
     assert new_limit != 0, "budget: zero load limit"
+    assert new_limit <= _MAX_LOAD_LIMIT, "budget: load limit too large"
     log LoadLimitSet(old_limit=self.load_limit, new_limit=new_limit, effective_at=block.timestamp)
     self.load_limit = new_limit

@@ -65,6 +65,12 @@ UINT112 = (1 << 112) - 1  # epoch caps (Programme.CAP_BITS)
 UINT16 = (1 << 16) - 1  # max epochs
 UINT32 = (1 << 32) - 1  # dial values
 MAX_THRESHOLD = (1 << 200) - 1  # Budget.MAX_THRESHOLD
+# The Budget's bounds on its global parameters (Budget.vy _MAX_*): no programme arithmetic can
+# leave uint48 seconds, and the allocation fits the token's supply cap.
+MAX_ALLOCATION = (1 << 208) - 1
+MAX_GENESIS = 32_503_680_000  # 3000-01-01
+MAX_CYCLE = 315_576_000  # 10 × 365.25 days
+MAX_LOAD_LIMIT = 1_000
 _UNBOUNDED = 1 << 255  # stands in for a bound that did not parse
 # A vote on the local governance stand-in takes its voting delay (60 s), voting period (1 h)
 # and timelock delay (10 min), plus a minute of transactions: a first start must be at least
@@ -826,15 +832,24 @@ def _globals_from(table: dict, src: _Source, base: tuple) -> GlobalParams | None
             f"{units.format_duration(model.window_length)} is longer than the decision cycle "
             f"{units.format_duration(model.cycle_length)} (budget: window longer than cycle)",
         )
-    if model.cycle_genesis is not None and model.cycle_genesis > UINT48:
+    if model.allocation is not None and model.allocation > MAX_ALLOCATION:
+        failed.add("allocation")
+        src.error(
+            base + ("allocation",),
+            "is above the Budget's largest allocation (2**208 - 1 wei, the token's supply cap; budget: allocation too large)",
+        )
+    if model.cycle_genesis is not None and model.cycle_genesis > MAX_GENESIS:
         failed.add("cycle_genesis")
-        src.error(base + ("cycle_genesis",), "is beyond the year 8 million (budget: time beyond uint48)")
-    if model.cycle_length is not None and model.cycle_length > UINT48:
+        src.error(base + ("cycle_genesis",), f"is after {units.format_date(MAX_GENESIS)} (budget: genesis too late)")
+    if model.cycle_length is not None and model.cycle_length > MAX_CYCLE:
         failed.add("cycle_length")
-        src.error(base + ("cycle_length",), "is longer than uint48 seconds")
+        src.error(base + ("cycle_length",), f"is longer than {units.format_duration(MAX_CYCLE)} (budget: cycle too long)")
     if model.load_limit is not None and model.load_limit < 1:
         failed.add("load_limit")
         src.error(base + ("load_limit",), "must be at least 1 decision per window (budget: zero load limit)")
+    if model.load_limit is not None and model.load_limit > MAX_LOAD_LIMIT:
+        failed.add("load_limit")
+        src.error(base + ("load_limit",), f"is above {MAX_LOAD_LIMIT} decisions per window (budget: load limit too large)")
     if model.vote_lead is not None and model.vote_lead > UINT48:
         failed.add("vote_lead")
         src.error(base + ("vote_lead",), "is longer than uint48 seconds")
