@@ -3,7 +3,9 @@
 The matrix is data: one `Entry` per (contract, function, role), with the actors that hold the
 role once the fixtures below are deployed. Each entry is run once per other actor (it must
 revert with the access-control reason) and once per holder (positive control: it succeeds).
-A new privileged function is one more line in MATRIX.
+A new privileged function is one more line in MATRIX. Each contract reverts in its own words:
+the Budget with snekmate's string, CappedMinter with OpenZeppelin 4.9's (as ZkCappedMinterV2),
+the token with OpenZeppelin 5's custom error.
 """
 
 from collections.abc import Callable
@@ -17,6 +19,7 @@ from eth_utils import keccak
 
 from tests.fixtures.budget import DAY, WAD, now
 from tests.fixtures.tokens import MINTER_ROLE as TOKEN_MINTER_ROLE
+from tests.zk_reference import CANNOT_GRANT_DEFAULT_ADMIN, expect_revert, missing_role
 from tpp.chain.artifacts import vyper_deployer
 
 MISSING_ROLE = "access_control: account is missing role"
@@ -70,11 +73,14 @@ def _pause_first(role_holder):
     return lambda c, a: c.pause(sender=a[role_holder])
 
 
+# CappedMinter role -> its holder at deployment (None: nobody). DEFAULT_ADMIN_ROLE is granted
+# by nobody (ZkCappedMinterV2's rule; see test_default_admin_role_is_granted_by_nobody), and
+# CLOSER_ROLE is held by nobody until the admin appoints a closer.
 MINTER_ROLES = {
-    "MINTER_ROLE": (MINTER_ROLE, ("mechanism",)),
-    "PAUSER_ROLE": (PAUSER_ROLE, ("admin",)),
-    "CLOSER_ROLE": (CLOSER_ROLE, ("admin",)),
-    "DEFAULT_ADMIN_ROLE": (DEFAULT_ADMIN_ROLE, ("admin",)),
+    "MINTER_ROLE": (MINTER_ROLE, "mechanism"),
+    "PAUSER_ROLE": (PAUSER_ROLE, "admin"),
+    "CLOSER_ROLE": (CLOSER_ROLE, None),
+    "DEFAULT_ADMIN_ROLE": (DEFAULT_ADMIN_ROLE, "admin"),
 }
 
 # Role -> (the role administering it, holder of that admin role to revoke from in the control).
@@ -102,15 +108,17 @@ MATRIX = [
     Entry("minter", "mint", MINTER_ROLE, ("mechanism",), lambda c, s, a: c.mint(a["recipient"], 1, sender=s)),
     Entry("minter", "pause", PAUSER_ROLE, ("admin",), lambda c, s, a: c.pause(sender=s)),
     Entry("minter", "unpause", PAUSER_ROLE, ("admin",), lambda c, s, a: c.unpause(sender=s), _pause_first("admin")),
-    Entry("minter", "close", CLOSER_ROLE, ("admin",), lambda c, s, a: c.close(sender=s)),
+    # The admin closes, as in ZkCappedMinterV2 (an appointed CLOSER_ROLE holder may too).
+    Entry("minter", "close", DEFAULT_ADMIN_ROLE, ("admin",), lambda c, s, a: c.close(sender=s)),
     Entry("minter", "setMetadataURI", DEFAULT_ADMIN_ROLE, ("admin",), lambda c, s, a: c.setMetadataURI("ipfs://x", sender=s)),
     *[
         Entry("minter", f"grantRole({name})", DEFAULT_ADMIN_ROLE, ("admin",), _grant(role))
         for name, (role, _) in MINTER_ROLES.items()
+        if role != DEFAULT_ADMIN_ROLE
     ],
     *[
-        Entry("minter", f"revokeRole({name})", DEFAULT_ADMIN_ROLE, ("admin",), _revoke(role, holders[0]))
-        for name, (role, holders) in MINTER_ROLES.items()
+        Entry("minter", f"revokeRole({name})", DEFAULT_ADMIN_ROLE, ("admin",), _revoke(role, holder or "guardian"))
+        for name, (role, holder) in MINTER_ROLES.items()
     ],
     # --- Budget --------------------------------------------------------------------------
     Entry(
@@ -218,6 +226,8 @@ def test_privileged_call_reverts_without_role(entry, actor, targets, actors):
     sender = actors[actor]
     if entry.contract == "token":
         _assert_oz_unauthorized(lambda: entry.call(contract, sender, actors), sender, entry.role)
+    elif entry.contract == "minter":
+        expect_revert(missing_role(sender, entry.role), entry.call, contract, sender, actors)
     else:
         with boa.reverts(MISSING_ROLE):
             entry.call(contract, sender, actors)
@@ -238,10 +248,17 @@ def test_budget_mint_is_gated_by_admission_not_by_role(actor, budget, actors):
         budget.mint(actors["recipient"], 1, sender=actors[actor])
 
 
+@pytest.mark.parametrize("actor", ACTORS)
+def test_default_admin_role_is_granted_by_nobody(actor, matrix_minter, actors):
+    """Not even by the admin: CappedMinter's admin can be neither multiplied nor handed on."""
+    for account in (actors[actor], _grantee()):
+        expect_revert(CANNOT_GRANT_DEFAULT_ADMIN, matrix_minter.grantRole, DEFAULT_ADMIN_ROLE, account, sender=actors[actor])
+    assert {name for name in ACTORS if matrix_minter.hasRole(DEFAULT_ADMIN_ROLE, actors[name])} == {"admin"}
+
+
 def test_revoked_holder_loses_the_power(matrix_minter, admin, mechanism, recipient):
     matrix_minter.revokeRole(MINTER_ROLE, mechanism, sender=admin)
-    with boa.reverts(MISSING_ROLE):
-        matrix_minter.mint(recipient, 1, sender=mechanism)
+    expect_revert(missing_role(mechanism, MINTER_ROLE), matrix_minter.mint, recipient, 1, sender=mechanism)
 
 
 def test_role_admins_are_fixed(matrix_minter, budget):

@@ -131,3 +131,17 @@ def test_the_spec_checker_applies_the_budgets_own_bounds():
     assert found["_MAX_GENESIS"] == spec.MAX_GENESIS
     assert found["_MAX_CYCLE"] == spec.MAX_CYCLE
     assert found["_MAX_LOAD_LIMIT"] == spec.MAX_LOAD_LIMIT
+
+
+def test_zksyncs_custom_errors_read_by_name():
+    """CappedMinter raises ZkCappedMinterV2's custom errors; every backend names them."""
+    from tpp.chain import Chain, Reverted
+
+    chain = Chain.revm()
+    owner = chain.actor("admin")
+    start = chain.now() + 100
+    minter = chain.deploy("CappedMinter", owner, owner, 10, start, start + 1_000, False, sender=owner)
+    with pytest.raises(Reverted, match=r"^CappedMinter\.mint: ZkCappedMinterV2__NotStarted\(\)$"):
+        minter.mint(owner, 1, sender=owner)
+    with pytest.raises(Reverted, match=r"ZkCappedMinterV2__CannotGrantDefaultAdmin\(\)"):
+        minter.grantRole(b"\0" * 32, chain.actor("other"), sender=owner)

@@ -4,24 +4,28 @@
 @title CappedMinter
 @license AGPL-3.0-only
 @notice Mints at most `CAP` tokens through `MINTABLE` (the token, the Budget, or a parent
-        capped minter) between `START_TIME` and `EXPIRATION_TIME`, both inclusive. It has
-        the ABI of ZKsync's ZkCappedMinterV2 so it can hang under the real ZK token or
-        under another capped minter, and adds an optional linear unlock: with
-        `LINEAR_UNLOCK`, `minted + amount <= CAP * (now - START_TIME) / (EXPIRATION_TIME -
-        START_TIME)`, so an epoch emits per second instead of all at once.
+        capped minter) between `START_TIME` and `EXPIRATION_TIME`, both inclusive. It behaves
+        like ZKsync's ZkCappedMinterV2 (OpenZeppelin 4.9 AccessControl and Pausable) call for
+        call: same functions, checks in the same order, the same revert data (its custom
+        errors, OpenZeppelin's revert strings) and the same events, so it can hang under the
+        real ZK token or under another capped minter. tpp adds an optional linear unlock:
+        with `LINEAR_UNLOCK`, `minted + amount <= CAP * (now - START_TIME) / (EXPIRATION_TIME -
+        START_TIME)`, so an epoch emits per second instead of all at once; and an optional
+        CLOSER_ROLE, which nobody holds until the admin grants it.
         Lifecycle: deployed with its window, a mechanism is granted MINTER_ROLE, it mints
         while the clock is inside the window, and it ends by expiry or by `close()`.
 @dev Invariants: `minted <= CAP`; with linear unlock `minted <= unlocked_at(now)`; nothing is
      minted before `START_TIME`, after `EXPIRATION_TIME`, while paused, or after close.
-     Pausing does not stop the clock: unlocked tokens keep accruing while paused. A child
-     minter's mint passes through this contract, so it counts here and is held to this
-     contract's cap, window, pause and close.
-@custom:kill `close()` by a CLOSER_ROLE holder (the admin at deployment) disables minting
-     for good; `pause()` by a PAUSER_ROLE holder stops it until `unpause()`.
+     DEFAULT_ADMIN_ROLE can never be granted (as in ZkCappedMinterV2), so the admin named at
+     deployment is the only one there will ever be; it can only be given up. Pausing does not
+     stop the clock: unlocked tokens keep accruing while paused. A child minter's mint passes
+     through this contract, so it counts here and is held to this contract's cap, window,
+     pause and close.
+@custom:kill `close()` by the DEFAULT_ADMIN_ROLE holder (or a CLOSER_ROLE holder it appointed)
+     disables minting for good; `pause()` by a PAUSER_ROLE holder stops it until `unpause()`.
 """
 
 from ethereum.ercs import IERC165
-from snekmate.auth import access_control
 from snekmate.auth.interfaces import IAccessControl
 from snekmate.utils import pausable
 
@@ -36,35 +40,34 @@ implements: ICappedMinter
 # A child capped minter can mint through this one, as through the token or the Budget.
 implements: IMintable
 
-initializes: access_control
+# snekmate's `access_control` is not used: its `__init__` (which Vyper requires to be called)
+# grants DEFAULT_ADMIN_ROLE to the deployer, which logs a RoleGranted that ZkCappedMinterV2 does
+# not, and its revert strings are not OpenZeppelin 4.9's. The role store below is
+# OpenZeppelin 4.9's AccessControl rule for rule, with ZkCappedMinterV2's `grantRole` override.
+# snekmate's `pausable` is used for its state and events; the OpenZeppelin revert strings are
+# asserted here before its `_pause` / `_unpause` run, so its own strings are never reached.
 initializes: pausable
 
-# `set_role_admin` is deliberately not exported: role admins are fixed at deployment
-# (MINTER_ROLE, PAUSER_ROLE and CLOSER_ROLE are administered by DEFAULT_ADMIN_ROLE, as in
-# ZkCappedMinterV2), so nobody can re-route who grants the power to mint.
-exports: (
-    access_control.supportsInterface,
-    access_control.DEFAULT_ADMIN_ROLE,
-    access_control.hasRole,
-    access_control.getRoleAdmin,
-    access_control.grantRole,
-    access_control.revokeRole,
-    access_control.renounceRole,
-    pausable.paused,
-)
+exports: pausable.paused
 
+# The admin of every role, and the role that closes and sets the metadata URI: bytes32(0).
+DEFAULT_ADMIN_ROLE: public(constant(bytes32)) = empty(bytes32)
 # Role that may call `mint`: the epoch's mechanism, or a child capped minter.
 MINTER_ROLE: public(constant(bytes32)) = c.MINTER_ROLE
 # Role that may pause and unpause minting (a guardian, the programme controller).
 PAUSER_ROLE: public(constant(bytes32)) = c.PAUSER_ROLE
-# Role that may close the minter for good. ZkCappedMinterV2 ties this to the admin; tpp keeps
-# one role per power and grants it to the admin at deployment, so `close()` by the admin works
-# exactly as on ZKsync.
+# tpp addition: role that may close the minter for good besides the admin (one role per power,
+# and the admin cannot be multiplied). Nobody holds it at deployment, so until the admin grants
+# it `close()` is the admin's alone, exactly as in ZkCappedMinterV2.
 CLOSER_ROLE: public(constant(bytes32)) = c.CLOSER_ROLE
+
+# ERC-165 identifiers answered by `supportsInterface`: ERC-165 itself and IAccessControl.
+_SUPPORTED_INTERFACES: constant(bytes4[2]) = [0x01FFC9A7, 0x7965DB0B]
 
 # Where minted tokens come from: the token, the Budget or a parent capped minter.
 MINTABLE: public(immutable(IMintable))
-# Most tokens (wei) this minter will ever mint; 1 to 2**128 - 1.
+# Most tokens (wei) this minter will ever mint; any uint256 (2**256 - 1 reads as "no cap"),
+# below 2**128 with linear unlock.
 CAP: public(immutable(uint256))
 # First second (unix time) at which minting is allowed; at or after deployment.
 START_TIME: public(immutable(uint48))
@@ -73,12 +76,14 @@ EXPIRATION_TIME: public(immutable(uint48))
 # True: minting is held to a linear unlock of CAP over [START_TIME, EXPIRATION_TIME].
 LINEAR_UNLOCK: public(immutable(bool))
 
+# Whether an account holds a role: hasRole[role][account].
+hasRole: public(HashMap[bytes32, HashMap[address, bool]])
 # Tokens (wei) minted so far through this minter, children included; never above CAP.
 minted: public(uint256)
 # True once closed; permanent.
 closed: public(bool)
 # Points at the programme's research questions and KPIs (IPFS/HTTPS); informational only.
-metadataURI: public(String[c.MAX_URI_LENGTH])
+metadataURI: public(String[c.MAX_ZK_URI_LENGTH])
 
 
 event Minted:
@@ -87,12 +92,13 @@ event Minted:
     amount: uint256
 
 
+# The field is named `_closer` as in ZkCappedMinterV2's ABI.
 event Closed:
-    closer: address
+    _closer: address
 
 
 event MetadataURISet:
-    uri: String[c.MAX_URI_LENGTH]
+    uri: String[c.MAX_ZK_URI_LENGTH]
 
 
 @deploy
@@ -105,36 +111,42 @@ def __init__(
     linear: bool,
 ):
     """
+    @dev Accepts what ZkCappedMinterV2's constructor accepts (any mintable, any admin, the
+         zero address included, any cap) and refuses what it refuses, with its
+         `ZkCappedMinterV2__InvalidTime()`: a start after the expiration, or in the past.
+         Times are uint48 there (a larger value fails ABI decoding); here a larger expiration
+         reverts "minter: time beyond uint48". Only with `linear` is the cap held below
+         2**128, so the unlock formula cannot overflow.
     @param mintable What this minter mints through (token, Budget, or parent minter).
-    @param admin Receives DEFAULT_ADMIN_ROLE, PAUSER_ROLE and CLOSER_ROLE.
+    @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE; the deployer keeps no role.
     @param cap Most tokens (wei) ever minted here.
     @param start_time First second minting is allowed; not in the past.
     @param expiration_time Last second minting is allowed; not before `start_time`.
     @param linear Hold minting to a linear unlock of `cap` over the window.
     """
-    assert mintable.address != empty(address), "minter: zero mintable"
-    assert admin != empty(address), "minter: zero admin"
-    assert cap != 0, "minter: zero cap"
-    assert cap <= convert(max_value(uint128), uint256), "minter: cap above uint128"
-    assert expiration_time <= convert(max_value(uint48), uint256), "minter: time beyond uint48"
-    assert start_time <= expiration_time, "minter: start after expiration"
-    assert start_time >= block.timestamp, "minter: start in the past"
+    assert expiration_time <= c.TIME_MASK, "minter: time beyond uint48"
+    if start_time > expiration_time:
+        raw_revert(method_id("ZkCappedMinterV2__InvalidTime()"))
+    if start_time < block.timestamp:
+        raw_revert(method_id("ZkCappedMinterV2__InvalidTime()"))
+    assert not linear or cap <= c.CAP_MASK, "minter: linear cap above uint128"
 
-    access_control.__init__()
     pausable.__init__()
-    # snekmate gives the deployer DEFAULT_ADMIN_ROLE; ZkCappedMinterV2 gives it to `admin`
-    # only, so hand it over when a factory deploys on someone's behalf.
-    if admin != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin)
-        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    access_control._grant_role(PAUSER_ROLE, admin)
-    access_control._grant_role(CLOSER_ROLE, admin)
-
     MINTABLE = mintable
     CAP = cap
     START_TIME = convert(start_time, uint48)
     EXPIRATION_TIME = convert(expiration_time, uint48)
     LINEAR_UNLOCK = linear
+
+    self._grant_role(DEFAULT_ADMIN_ROLE, admin)
+    self._grant_role(PAUSER_ROLE, admin)
+    if False:
+        # Never runs. ZkCappedMinterV2's ABI lists IAccessControl's RoleAdminChanged although
+        # no role admin ever changes; Vyper lists an event only if some `log` of it is
+        # reachable, so this one keeps the ABIs identical for indexers and ABI diffs.
+        log IAccessControl.RoleAdminChanged(
+            role=DEFAULT_ADMIN_ROLE, previousAdminRole=DEFAULT_ADMIN_ROLE, newAdminRole=DEFAULT_ADMIN_ROLE
+        )
 
 
 @external
@@ -142,18 +154,27 @@ def mint(_to: address, _amount: uint256):
     """
     @notice Mints `_amount` to `_to` through MINTABLE, within the cap, the window and, if
             enabled, the linear unlock.
-    @dev Checks in ZkCappedMinterV2's order (closed, paused, role, cap, window), then the
-         unlock; the parent enforces its own rules on the nested call.
+    @dev Checks in ZkCappedMinterV2's order, so the same error wins when several apply:
+         closed, not started, expired, paused, role, cap (an overflowing `minted + _amount`
+         is Solidity's Panic(0x11) there, and here), then tpp's linear unlock. The parent
+         enforces its own rules on the nested call and its revert data comes back unchanged.
     @param _to Receives the tokens.
     @param _amount Tokens (wei) to mint; counts against CAP and the unlock.
     """
-    assert not self.closed, "minter: closed"
-    pausable._require_not_paused()
-    access_control._check_role(MINTER_ROLE, msg.sender)
-    new_minted: uint256 = self.minted + _amount
-    assert new_minted <= CAP, "minter: cap exceeded"
-    assert block.timestamp >= convert(START_TIME, uint256), "minter: not started"
-    assert block.timestamp <= convert(EXPIRATION_TIME, uint256), "minter: expired"
+    if self.closed:
+        raw_revert(method_id("ZkCappedMinterV2__ContractClosed()"))
+    if block.timestamp < convert(START_TIME, uint256):
+        raw_revert(method_id("ZkCappedMinterV2__NotStarted()"))
+    if block.timestamp > convert(EXPIRATION_TIME, uint256):
+        raw_revert(method_id("ZkCappedMinterV2__Expired()"))
+    assert not pausable.paused, "Pausable: paused"
+    self._check_role(MINTER_ROLE, msg.sender)
+    minted: uint256 = self.minted
+    if _amount > max_value(uint256) - minted:
+        raw_revert(concat(method_id("Panic(uint256)"), abi_encode(convert(0x11, uint256))))
+    new_minted: uint256 = minted + _amount
+    if new_minted > CAP:
+        raw_revert(concat(method_id("ZkCappedMinterV2__CapExceeded(address,uint256)"), abi_encode(msg.sender, _amount)))
     if LINEAR_UNLOCK:
         assert new_minted <= self._unlocked_at(block.timestamp), "minter: above linear unlock"
     self.minted = new_minted
@@ -165,10 +186,11 @@ def mint(_to: address, _amount: uint256):
 def pause():
     """
     @notice Stops minting until `unpause()`; the unlock clock keeps running.
-    @dev PAUSER_ROLE only; reverts once closed or if already paused.
+    @dev PAUSER_ROLE only; reverts "Pausable: paused" if already paused. Allowed after close,
+         as in ZkCappedMinterV2 (it changes nothing there: a closed minter never mints).
     """
-    assert not self.closed, "minter: closed"
-    access_control._check_role(PAUSER_ROLE, msg.sender)
+    self._check_role(PAUSER_ROLE, msg.sender)
+    assert not pausable.paused, "Pausable: paused"
     pausable._pause()
 
 
@@ -176,35 +198,102 @@ def pause():
 def unpause():
     """
     @notice Lets minting resume.
-    @dev PAUSER_ROLE only; reverts once closed or if not paused.
+    @dev PAUSER_ROLE only; reverts "Pausable: not paused" if not paused. Allowed after close,
+         as in ZkCappedMinterV2 (a closed minter stays closed).
     """
-    assert not self.closed, "minter: closed"
-    access_control._check_role(PAUSER_ROLE, msg.sender)
+    self._check_role(PAUSER_ROLE, msg.sender)
+    assert pausable.paused, "Pausable: not paused"
     pausable._unpause()
 
 
 @external
 def close():
     """
-    @notice Disables minting for good. Idempotence is not offered: closing twice reverts, so
-            a second close in a governance batch is visible as a mistake.
-    @dev CLOSER_ROLE only; permanent.
+    @notice Disables minting for good. Closing again is accepted and logs `Closed` again, as
+            in ZkCappedMinterV2.
+    @dev DEFAULT_ADMIN_ROLE, or CLOSER_ROLE (tpp addition, held by nobody until the admin
+         grants it); the revert names DEFAULT_ADMIN_ROLE, as ZkCappedMinterV2's does.
     """
-    access_control._check_role(CLOSER_ROLE, msg.sender)
-    assert not self.closed, "minter: closed"
+    if not self.hasRole[DEFAULT_ADMIN_ROLE][msg.sender] and not self.hasRole[CLOSER_ROLE][msg.sender]:
+        self._check_role(DEFAULT_ADMIN_ROLE, msg.sender)
     self.closed = True
-    log Closed(closer=msg.sender)
+    log Closed(_closer=msg.sender)
 
 
 @external
-def setMetadataURI(_uri: String[c.MAX_URI_LENGTH]):
+def setMetadataURI(_uri: String[c.MAX_ZK_URI_LENGTH]):
     """
     @notice Points the minter at its programme's research questions and KPIs.
-    @param _uri The new URI (IPFS/HTTPS), at most 512 bytes; replaces the old one.
+    @dev DEFAULT_ADMIN_ROLE only. A string longer than MAX_ZK_URI_LENGTH (16 KiB) fails ABI
+         decoding with empty revert data before this runs; ZkCappedMinterV2 has no bound.
+    @param _uri The new URI (IPFS/HTTPS), at most 16,384 bytes; replaces the old one.
     """
-    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._check_role(DEFAULT_ADMIN_ROLE, msg.sender)
     self.metadataURI = _uri
     log MetadataURISet(uri=_uri)
+
+
+@external
+def grantRole(role: bytes32, account: address):
+    """
+    @notice Grants `role` to `account`; logs RoleGranted unless it already held it.
+    @dev ZkCappedMinterV2's rule: DEFAULT_ADMIN_ROLE can never be granted, checked before the
+         caller's role (so anyone trying gets `ZkCappedMinterV2__CannotGrantDefaultAdmin()`);
+         any other role needs DEFAULT_ADMIN_ROLE, its fixed admin.
+    @param role The 32-byte role definition.
+    @param account The 20-byte address of the account.
+    """
+    if role == DEFAULT_ADMIN_ROLE:
+        raw_revert(method_id("ZkCappedMinterV2__CannotGrantDefaultAdmin()"))
+    self._check_role(DEFAULT_ADMIN_ROLE, msg.sender)
+    self._grant_role(role, account)
+
+
+@external
+def revokeRole(role: bytes32, account: address):
+    """
+    @notice Revokes `role` from `account`; logs RoleRevoked if it held it.
+    @dev Needs DEFAULT_ADMIN_ROLE, the fixed admin of every role (DEFAULT_ADMIN_ROLE included:
+         the admin may revoke its own role, which cannot be granted back).
+    @param role The 32-byte role definition.
+    @param account The 20-byte address of the account.
+    """
+    self._check_role(DEFAULT_ADMIN_ROLE, msg.sender)
+    self._revoke_role(role, account)
+
+
+@external
+def renounceRole(role: bytes32, account: address):
+    """
+    @notice Gives up `role` held by the caller; logs RoleRevoked if it held it.
+    @param role The 32-byte role definition.
+    @param account Must be the caller.
+    """
+    assert account == msg.sender, "AccessControl: can only renounce roles for self"
+    self._revoke_role(role, account)
+
+
+@external
+@view
+def getRoleAdmin(role: bytes32) -> bytes32:
+    """
+    @notice The role that grants and revokes `role`: DEFAULT_ADMIN_ROLE for every role; role
+            admins are fixed (ZkCappedMinterV2 never changes them either).
+    @param role The 32-byte role definition.
+    @return DEFAULT_ADMIN_ROLE.
+    """
+    return DEFAULT_ADMIN_ROLE
+
+
+@external
+@view
+def supportsInterface(interface_id: bytes4) -> bool:
+    """
+    @notice ERC-165: ERC-165 itself and IAccessControl, as OpenZeppelin 4.9's AccessControl.
+    @param interface_id The 4-byte interface identifier.
+    @return Whether the interface is supported.
+    """
+    return interface_id in _SUPPORTED_INTERFACES
 
 
 @external
@@ -261,3 +350,75 @@ def _unlocked_at(t: uint256) -> uint256:
     @return Tokens (wei) unlocked by `t`.
     """
     return linear_unlock._unlocked(CAP, convert(START_TIME, uint256), convert(EXPIRATION_TIME, uint256), t)
+
+
+@internal
+@view
+def _check_role(role: bytes32, account: address):
+    """
+    @dev Reverts as OpenZeppelin 4.9's `_checkRole` does if `account` lacks `role`:
+         Error("AccessControl: account 0x<40 hex> is missing role 0x<64 hex>"), lower case.
+    @param role The 32-byte role definition.
+    @param account The 20-byte address of the account.
+    """
+    if not self.hasRole[role][account]:
+        reason: Bytes[148] = concat(
+            b"AccessControl: account 0x",
+            slice(self._hex(convert(account, uint256)), 24, 40),
+            b" is missing role 0x",
+            self._hex(convert(role, uint256)),
+        )
+        raw_revert(concat(method_id("Error(string)"), abi_encode(reason)))
+
+
+@internal
+@pure
+def _hex(word: uint256) -> Bytes[64]:
+    """
+    @dev `word` as 64 lower-case hex digits, most significant first (no "0x").
+    @param word The 256-bit value.
+    @return Its 64 hex digits as ASCII.
+    """
+    high: uint256 = 0
+    low: uint256 = 0
+    for i: uint256 in range(32):
+        low |= self._hex_digit((word >> (4 * i)) & 15) << (8 * i)
+        high |= self._hex_digit((word >> (128 + 4 * i)) & 15) << (8 * i)
+    return concat(convert(high, bytes32), convert(low, bytes32))
+
+
+@internal
+@pure
+def _hex_digit(nibble: uint256) -> uint256:
+    """
+    @dev The ASCII code of a lower-case hex digit.
+    @param nibble 0 to 15.
+    @return "0"-"9" (48-57) or "a"-"f" (97-102).
+    """
+    if nibble < 10:
+        return nibble + 48
+    return nibble + 87
+
+
+@internal
+def _grant_role(role: bytes32, account: address):
+    """
+    @dev Grants `role` to `account` and logs RoleGranted (sender: the caller), unless held.
+    @param role The 32-byte role definition.
+    @param account The 20-byte address of the account.
+    """
+    if not self.hasRole[role][account]:
+        self.hasRole[role][account] = True
+        log IAccessControl.RoleGranted(role=role, account=account, sender=msg.sender)
+
+
+@internal
+def _revoke_role(role: bytes32, account: address):
+    """
+    @dev Revokes `role` from `account` and logs RoleRevoked (sender: the caller), if held.
+    @param role The 32-byte role definition.
+    @param account The 20-byte address of the account.
+    """
+    if self.hasRole[role][account]:
+        self.hasRole[role][account] = False
+        log IAccessControl.RoleRevoked(role=role, account=account, sender=msg.sender)

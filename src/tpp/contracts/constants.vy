@@ -20,6 +20,11 @@ WORD16: constant(uint256) = (1 << 16) - 1
 BYTE_MASK: constant(uint256) = (1 << 8) - 1
 # Longest minter metadata URI accepted, in bytes; enough for an IPFS or Arweave URI with a path.
 MAX_URI_LENGTH: constant(uint256) = 512
+# Longest CappedMinter metadata URI accepted, in bytes (16 KiB). ZkCappedMinterV2 takes a string
+# of any length; Vyper needs a bound, so this one is far above any real URI. Its price: ~2,100 gas
+# more per `setMetadataURI` than a 512-byte bound (memory for the buffer), reads unchanged.
+# Longer strings fail ABI decoding before any code runs (empty revert data).
+MAX_ZK_URI_LENGTH: constant(uint256) = 16_384
 
 # Role that may mint through a capped minter: the epoch's mechanism, or a child capped minter.
 MINTER_ROLE: constant(bytes32) = keccak256("MINTER_ROLE")
