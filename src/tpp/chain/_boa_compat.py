@@ -53,6 +53,7 @@ def install() -> None:
         py_evm.SstoreTracer = SstoreTracer
     if VyperContract.debug_frame is not _debug_frame_or_none:
         VyperContract.debug_frame = _debug_frame_or_none
+        VyperContract.__repr__ = _repr_without_broken_storage
 
 
 # Second, titanoboa 0.2.8 decodes a reverting Vyper frame's local variables to show them in its
@@ -68,3 +69,18 @@ def _debug_frame_or_none(self: Any, computation: Any) -> Any:
         return _debug_frame(self, computation)
     except (UnicodeDecodeError, ValueError):
         return None
+
+
+# The same for the contract's repr, which titanoboa takes of every contract whose call
+# reverts and which dumps its storage from the env's SSTORE trace: after an anchor is rolled
+# back, a later contract deployed at the same address inherits the trace of the earlier one,
+# whose keys need not decode as its own (AttributeError: 'IntegerT' … 'key_type'). Without
+# the storage the repr still names the contract and its address.
+_repr = VyperContract.__repr__
+
+
+def _repr_without_broken_storage(self: Any) -> str:
+    try:
+        return _repr(self)
+    except (AttributeError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError):
+        return f"<{self.compiler_data.contract_path} at {self.address} (storage not shown: stale trace)>"
