@@ -15,8 +15,13 @@ After every step the invariants of DESIGN.md ("programme", "mechanisms", "budget
   one its mechanism mints through; earlier epochs' unlock ended before the next started and
   their minters are closed; epochs are ordered and never overlap; the state agrees with the
   clock;
-- STOPPED and KILLED are final (nothing in the programme's storage moves again), and a kill
-  leaves the mechanism settled;
+- STOPPED and KILLED are final (nothing in the programme's storage moves again), and every
+  path into them (a kill, a default or decided STOP, the last epoch, a pause that expired, a
+  refused admission — with or without a guardian halt in force) leaves the mechanism settled:
+  everything accrued was paid (stream), dripped (staking: each staker's claim pays `earned`)
+  or logged as forfeited, nothing stays owed against the minter, and the minter is closed;
+- every epoch after the first lasts at least its evaluation window (a late keeper just
+  before a boundary opens an epoch that runs to the following boundary);
 - at each epoch end the decision taken in the window (or the default outcome) is applied;
 - Σ paid ≤ Σ minted ≤ Σ epoch caps per mechanism; every epoch minter within its cap and its
   linear unlock, and counted by the Budget; what stakers could claim is covered;
@@ -240,6 +245,10 @@ class ProgrammeMachine(RuleBasedStateMachine):
             reason = revert_reason(p.advance, sender=keeper)
             assert reason is None, f"{track.name}: advance() reverts with {reason!r} ({Views.of(p)})"
             views = Views.of(p)
+            if views.state in FINAL:
+                # Whoever applies a final transition settles the epoch (see check_settled).
+                owed = self.owed_after_tick(track)
+                assert owed == 0, f"{track.name}: {State.label(views.state)} leaves {owed} wei owed"
             first = moving_parts()
             returned = p.advance(sender=keeper)
             second = moving_parts()
@@ -335,10 +344,12 @@ class ProgrammeMachine(RuleBasedStateMachine):
         amount, held = mech.earned(staker), mech.held()
         reason, expected = None, amount
         if amount and held < amount:
-            # The claim drips first, then pays at most what is held.
-            owed = self.owed_after_tick(track)
-            reason = self.mint_block(track) if owed else None
-            expected = min(amount, held + owed)
+            # The claim drips first — only what the minter can mint now (nothing while it is
+            # paused, closed or expired: emission._mint_available) — then pays at most what is
+            # held; only a positive mint the Budget refuses (paused) reverts.
+            dripping = min(self.owed_after_tick(track), track.epochs[-1].contract.mintable_now())
+            reason = PAUSED_REASON if dripping and self.budget.paused() else None
+            expected = min(amount, held + dripping)
         event(f"staking claim: {reason or ('ok' if amount else 'nothing')}{' (short)' if expected < amount else ''}")
         balance = self.token.balanceOf(staker)
         paid = expect(reason, mech.claim, sender=staker)
@@ -683,6 +694,9 @@ class ProgrammeMachine(RuleBasedStateMachine):
         assert (stored.epoch_start, stored.epoch_end) == (current.start, current.unlock_end)
         assert (mech.epoch_start(), mech.epoch_end()) == (current.start, current.unlock_end)
         assert self.budget.next_cycle_boundary(current.unlock_end - 1) == current.unlock_end
+        for later in track.epochs[1:]:
+            # No dust epochs: one shorter than its window runs to the following boundary.
+            assert later.unlock_end - later.start >= p.window_length(), f"{track.name}: a too-short epoch"
         for earlier, later in zip(track.epochs, track.epochs[1:]):
             assert earlier.start < earlier.unlock_end <= later.start < later.unlock_end
             assert earlier.unlock_end <= t
@@ -715,11 +729,8 @@ class ProgrammeMachine(RuleBasedStateMachine):
             assert held == self.token.balanceOf(mech.address)
             claimable = sum(mech.earned(s) for s in self.stakers)
             assert claimable <= held + owed + mech.forfeited(), f"{track.name}: stakers could claim {claimable}"
-        if state == KILLED:
-            # A kill settles the mechanism before it closes the minter: what accrued is minted,
-            # or — when the minter cannot mint it (past the claim grace, a paused Budget) —
-            # forfeited and logged. Either way nothing stays owed against a closed minter.
-            assert owed == 0, f"{track.name}: killed with {owed} wei accrued and never settled"
+        if state in FINAL:
+            self.check_settled(track, owed)
 
         # advance() never reverts, and a second call changes nothing.
         views = self.look_ahead(track)
@@ -736,7 +747,32 @@ class ProgrammeMachine(RuleBasedStateMachine):
             assert t < views.epoch_end or self.budget.paused(), f"{track.name}: still EVALUATING after the epoch end"
         elif views.state == PAUSED:
             assert t >= views.epoch_end
-            assert track.max_pause == 0 or t < views.paused_at + track.max_pause
+            # An expired pause stops (and settles) at once, unless the Budget is paused.
+            assert track.max_pause == 0 or t < views.paused_at + track.max_pause or self.budget.paused()
+
+    def check_settled(self, track, owed):
+        """In STOPPED or KILLED everything accrued is claimable or was logged as forfeited: the
+        final settlement (kill or stop) minted what the minter could still mint — paid to the
+        recipient, or dripped into the staking contract — and forfeited (logged) the rest, so
+        nothing stays owed against the minter, which is closed. A staker's claim then pays
+        what they earned: in full unless an epoch was forfeited, and never more."""
+        mech, state = track.mechanism, track.programme.state()
+        event(f"final: {State.label(state)}{' with a halt in force' if track.programme.halted() else ''}")
+        assert owed == 0, f"{track.name}: {State.label(state)} with {owed} wei owed, never settled"
+        assert track.epochs[-1].contract.closed(), f"{track.name}: ended with its minter open"
+        if track.kind == "stream":
+            assert mech.claimable() == 0
+            return
+        earned = {s: mech.earned(s) for s in self.stakers}
+        if mech.forfeited() == 0:
+            assert sum(earned.values()) <= mech.held(), f"{track.name}: stakers earned more than is held"
+        with boa.env.anchor():
+            for staker, amount in earned.items():
+                if amount == 0:
+                    continue
+                held = mech.held()
+                paid = mech.claim(sender=staker)
+                assert paid == min(amount, held), f"{track.name}: a final claim paid {paid} of {amount} earned"
 
     @invariant()
     def invariants(self):

@@ -792,18 +792,80 @@ def test_late_keeper_opens_a_prorated_epoch_on_the_same_boundary(stream_programm
     assert token.balanceOf(safe) == streamed(EPOCH_CAP, start, end, end - start)
 
 
-def test_keeper_late_into_the_next_window_opens_it_too(stream_programme, epoch1):
+def test_keeper_late_into_the_next_window_opens_an_epoch_to_the_boundary_after(stream_programme, epoch1):
+    """Late into the next window, less than a window is left before the next boundary: the
+    epoch runs on to the boundary after (it used to open straight into its window, ending on
+    the near boundary)."""
     programme, stream = stream_programme()
     start, end = epoch1
     warp_to(end)
     stream.claim()  # within the old minter's claim grace (see the late-keeper bug test)
-    warp_to(end + CYCLE - WINDOW + DAY)
+    late = end + CYCLE - WINDOW + DAY
+    warp_to(late)
+    assert programme.advance() == RUNNING
+    assert [t[2:] for t in transitions(programme)][-1:] == [(RUNNING, "default: continue")]
+    assert (programme.epoch(), programme.epoch_start(), programme.epoch_end()) == (2, late, end + 2 * CYCLE)
+
+
+# --- too-short epochs ------------------------------------------------------------------------
+# An epoch that would be shorter than its evaluation window runs to the following boundary
+# (Programme._aligned_end): a late advance() one second before a boundary used to open a
+# one-second epoch with a dust cap, using up one of max_epochs and a decision window.
+
+
+@pytest.mark.parametrize("left", [1, DAY, WINDOW - 1])
+def test_late_advance_shortly_before_a_boundary_runs_to_the_next_one(stream_programme, epoch1, budget, minter_at, left):
+    programme, stream = stream_programme()
+    start, end = epoch1
+    old_minter = programme.minter()
+    late = end + CYCLE - left
+    warp_to(late)
+    assert programme.advance() == RUNNING
+    assert transitions(programme)[-1] == (2, EVALUATING, RUNNING, "default: continue")
+    cap = EPOCH_CAP * (left + CYCLE) // CYCLE  # prorated over its length: the configured rate
+    _assert_next_epoch(programme, stream, budget, minter_at, old_minter, 2, cap, late, end + 2 * CYCLE)
+    assert stream.rate() == cap * RATE_SCALE // (left + CYCLE)
+    assert programme.epoch_cap() == EPOCH_CAP
+    assert programme.next_transition() == (EVALUATING, end + 2 * CYCLE - WINDOW)
+
+
+def test_an_epoch_exactly_one_window_long_is_not_stretched(stream_programme, epoch1, budget, minter_at):
+    programme, stream = stream_programme()
+    start, end = epoch1
+    old_minter = programme.minter()
+    late = end + CYCLE - WINDOW
+    warp_to(late)
     assert programme.advance() == EVALUATING
-    assert [t[2:] for t in transitions(programme)][-2:] == [
-        (RUNNING, "default: continue"),
-        (EVALUATING, "evaluation window opened"),
-    ]
-    assert (programme.epoch(), programme.epoch_start(), programme.epoch_end()) == (2, now(), end + CYCLE)
+    _assert_next_epoch(programme, stream, budget, minter_at, old_minter, 2, EPOCH_CAP * WINDOW // CYCLE, late, end + CYCLE)
+
+
+def test_resume_shortly_before_a_boundary_runs_to_the_next_one(stream_programme, epoch1, tpp_executor, budget, minter_at):
+    programme, stream = stream_programme()
+    start, end = epoch1
+    old_minter = programme.minter()
+    _pause_at_end(programme, tpp_executor, end)
+    late = end + CYCLE - 1
+    warp_to(late)
+    programme.resume(sender=tpp_executor)
+    assert transitions(programme) == [(2, PAUSED, RUNNING, "resumed by vote")]
+    cap = EPOCH_CAP * (CYCLE + 1) // CYCLE
+    _assert_next_epoch(programme, stream, budget, minter_at, old_minter, 2, cap, late, end + 2 * CYCLE)
+
+
+def test_a_stretched_epoch_uses_one_epoch_and_one_decision(stream_programme, epoch1, tpp_executor):
+    """The remainder folded into the next cycle costs no extra epoch: with max_epochs = 2 the
+    stretched second epoch still runs its whole length, with one window at its end."""
+    programme, stream = stream_programme(max_epochs=2)
+    start, end = epoch1
+    warp_to(end + CYCLE - 1)
+    assert programme.advance() == RUNNING
+    assert programme.next_transition() == (EVALUATING, end + 2 * CYCLE - WINDOW)
+    warp_to(end + 2 * CYCLE - WINDOW)
+    assert programme.advance() == EVALUATING
+    programme.decide(STOP, 0, sender=tpp_executor)
+    warp_to(end + 2 * CYCLE)
+    assert programme.advance() == STOPPED
+    assert programme.epoch() == 2
 
 
 def test_keeper_later_than_the_claim_grace_still_advances(stream_programme, epoch1):

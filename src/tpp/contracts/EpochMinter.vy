@@ -11,7 +11,8 @@
         Lifecycle: the programme clones and initialises it for an epoch [start, end]; the
         Budget admits it; the epoch's mechanism mints as tokens unlock; minting stays open
         `CLAIM_GRACE` seconds after `end` so what unlocked by `end` can still be collected
-        by a late keeper; the programme closes it on KILL.
+        by a late keeper; the programme closes it when the next epoch opens or the programme
+        ends (STOP or KILL), after settling what it owes.
 @dev Invariants: `minted <= CAP * (now - START_TIME) / (UNLOCK_END - START_TIME)`, nothing
      mints before start, after `EXPIRATION_TIME = UNLOCK_END + CLAIM_GRACE`, while paused or
      after close. The implementation itself is born closed, so it can never mint.

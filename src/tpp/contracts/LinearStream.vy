@@ -140,7 +140,7 @@ def set_dial(name: bytes32, new_value: uint256):
 @external
 def settle():
     """
-    @notice The programme settles the epoch before closing its minter (on KILL): pays what
+    @notice The programme settles the epoch before closing its minter (on STOP or KILL): pays what
             can still be minted and forfeits (logs) the rest. Programme-only, so nobody can
             force a forfeit while a mint would merely have to wait.
     """

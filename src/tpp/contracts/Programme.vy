@@ -20,6 +20,10 @@
      boundaries, so every programme's window falls in the shared window.
      Deployed as a minimal proxy of one implementation; `initialize` runs in the factory's
      transaction. Hot fields are packed into two storage words.
+     Every way into a final state settles the epoch (a halted minter is unpaused for it): what
+     accrued is paid or dripped, or logged as `Forfeited` when the minter can no longer mint
+     it; then the minter is closed. An epoch that would be shorter than its evaluation window
+     (a late keeper just before a boundary) runs to the following boundary instead.
 @custom:kill `kill()` by the TPP executor: settles the mechanism, halts it, closes the epoch
      minter; final. The guardian can only halt and resume emission.
 """
@@ -702,7 +706,10 @@ def _step() -> bool:
         if self._condition_met():
             return self._resume("pause condition met")
         if max_pause != 0 and block.timestamp >= self._run_paused_at(run) + max_pause:
-            self._set_state(_STOPPED, "pause expired")
+            if staticcall BUDGET.paused():
+                # The final settlement mints: wait for the Budget's guardian (see _apply_outcome).
+                return False
+            self._stop("pause expired")
             return True
         return False
 
@@ -723,9 +730,10 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
     if outcome == 0:
         outcome = self._cfg_default(self._cfg)
     epoch: uint256 = self._run_epoch(run)
-    opens_epoch: bool = outcome == _OUTCOME_CONTINUE or outcome == _OUTCOME_ITERATE
-    if opens_epoch and epoch < self._cfg_max_epochs(self._cfg) and staticcall BUDGET.paused():
-        # Wait for the Budget's guardian: the transition, and the decision, stay due.
+    if outcome != _OUTCOME_PAUSE and staticcall BUDGET.paused():
+        # Wait for the Budget's guardian: the transition, and the decision, stay due. Opening
+        # an epoch needs an admission, and stopping settles the epoch, which would forfeit
+        # everything still owed if it minted through a paused Budget.
         return False
 
     # The pending decision was for the epoch that just ended: clear it.
@@ -733,16 +741,16 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
 
     if outcome == _OUTCOME_STOP:
         if decided == 0:
-            self._set_state(_STOPPED, "default: stop")
+            self._stop("default: stop")
         else:
-            self._set_state(_STOPPED, "decided: stop")
+            self._stop("decided: stop")
         return True
     if outcome == _OUTCOME_PAUSE:
         self._run = (self._run & ~(c.TIME_MASK << _RUN_PAUSED_AT)) | (block.timestamp << _RUN_PAUSED_AT)
         self._set_state(_PAUSED, "decided: pause")
         return True
     if epoch >= self._cfg_max_epochs(self._cfg):
-        self._set_state(_STOPPED, "last epoch ended")
+        self._stop("last epoch ended")
         return True
     if outcome == _OUTCOME_ITERATE:
         self._cfg = (self._cfg & ~_CAP_BITS) | self.pending_cap
@@ -753,7 +761,7 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
     cap: uint256 = self._prorated(start, new_end, duration)
     reason: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if reason != "":
-        self._set_state(_STOPPED, reason)
+        self._stop(reason)
         return True
     if outcome == _OUTCOME_ITERATE:
         self._set_state(_RUNNING if block.timestamp >= start else _SCHEDULED, "decided: iterate")
@@ -774,18 +782,19 @@ def _resume(reason: String[_MAX_REASON]) -> bool:
     """
     run: uint256 = self._run
     epoch: uint256 = self._run_epoch(run)
-    if epoch >= self._cfg_max_epochs(self._cfg):
-        self._set_state(_STOPPED, "last epoch ended")
-        return True
+    # Both ways out need the Budget: a new epoch's admission, or the final settlement.
     if staticcall BUDGET.paused():
         return False
+    if epoch >= self._cfg_max_epochs(self._cfg):
+        self._stop("last epoch ended")
+        return True
     duration: uint256 = self._cfg_duration(self._cfg)
     start: uint256 = block.timestamp
     new_end: uint256 = self._aligned_end(start, duration)
     cap: uint256 = self._prorated(start, new_end, duration)
     failure: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if failure != "":
-        self._set_state(_STOPPED, failure)
+        self._stop(failure)
         return True
     self._set_state(_RUNNING, reason)
     return True
@@ -797,13 +806,26 @@ def _aligned_end(start: uint256, duration: uint256) -> uint256:
     """
     @dev The first decision-cycle boundary after `start + duration - cycle`: an epoch that
          starts on a boundary lasts exactly `duration` (a whole number of cycles); one that
-         starts late ends on the same boundary, a little shorter.
+         starts late ends on the same boundary, a little shorter — unless that would leave it
+         shorter than its evaluation window, in which case it ends one boundary later (and
+         its cap, prorated over its length, keeps the configured rate).
+         Why the window is the floor: an epoch shorter than its window opens already inside
+         it, so governance would get less time than the programme declared it needs (a late
+         `advance()` one second before a boundary left one second) to judge an epoch that
+         barely ran, and that dust epoch would still use up one of `max_epochs` and a decision.
+         The window is set per programme, at most the epoch duration and the shared window,
+         so the floor follows the calendar, and an on-time epoch (`duration` >= window long)
+         is never stretched. The epoch still starts at `start`: emission has no gap, and the
+         short remainder is folded into the next cycle instead of being skipped.
     @param start The epoch's start (unix seconds).
     @param duration The configured epoch length (seconds).
     @return The epoch's end: a decision-cycle boundary (unix seconds).
     """
     cycle: uint256 = staticcall BUDGET.cycle_length()
-    return staticcall BUDGET.next_cycle_boundary(start + duration - min(duration, cycle))
+    end: uint256 = staticcall BUDGET.next_cycle_boundary(start + duration - min(duration, cycle))
+    if end - start < self._cfg_window(self._cfg):
+        end = staticcall BUDGET.next_cycle_boundary(end)
+    return end
 
 
 @internal
@@ -909,22 +931,47 @@ def _kill():
     @dev Settles and halts the mechanism (failures tolerated), closes the minter, and ends the
          programme as KILLED. No parameters, nothing returned.
     """
-    run: uint256 = self._run
-    state: uint8 = self._run_state(run)
+    state: uint8 = self._run_state(self._run)
     assert state != _STOPPED and state != _KILLED, "programme: ended"
-    # Pay out what accrued so far, then stop accrual and minting for good. What accrued
-    # before a guardian halt is owed, so the minter is unpaused for the settlement. A failing
-    # mechanism must not block a kill, so its calls may fail.
+    self._settle(True)
+    self._set_state(_KILLED, "killed")
+
+
+@internal
+def _stop(reason: String[_MAX_REASON]):
+    """
+    @dev Ends the programme as STOPPED, after the same final settlement as a kill (the epoch
+         has ended, so nothing accrues any more and the mechanism need not be halted). Every
+         transition into STOPPED goes through here: a default or decided STOP, the last epoch,
+         a pause that expired, a refused admission.
+    @param reason The transition reason to log.
+    """
+    self._settle(False)
+    self._set_state(_STOPPED, reason)
+
+
+@internal
+def _settle(halt: bool):
+    """
+    @dev The final settlement: what accrued is paid (stream) or dripped (staking) now, or —
+         when the minter can no longer mint it (a keeper later than the claim grace) —
+         forfeited and logged by the mechanism (`Forfeited`); then the minter is closed, so a
+         final programme leaves nothing owed against a minter nobody can unpause. What accrued
+         before a guardian halt is owed, so a halted (paused) minter is unpaused first. A
+         failing mechanism must not block the end of a programme, so its calls may fail.
+    @param halt Whether to halt the mechanism too (a kill, possibly before the epoch's end).
+    """
     minter: IEpochMinter = self.minter
-    if staticcall minter.paused() and not staticcall minter.closed():
+    closed: bool = staticcall minter.closed()
+    if not closed and staticcall minter.paused():
         extcall minter.unpause()
     settled: bool = raw_call(self.mechanism.address, method_id("settle()"), revert_on_failure=False)
-    halted: bool = raw_call(
-        self.mechanism.address, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False
-    )
-    if not staticcall minter.closed():
+    if halt:
+        halted: bool = raw_call(
+            self.mechanism.address, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False
+        )
+    if not closed:
         extcall minter.close()
-    self._set_state(_KILLED, "killed")
 
 
 # --- packed fields -------------------------------------------------------------------------

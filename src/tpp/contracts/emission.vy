@@ -250,7 +250,7 @@ def _settle_old(to: address) -> uint256:
     @dev Mints what the current minter still owes to `to`, as far as it still can, and never
          reverts: what the minter can no longer mint (a keeper later than the claim grace) or
          the Budget refuses (paused when a programme is killed) is forfeited — logged and
-         remembered in `forfeited`. Only the programme may trigger this (epoch switch, kill).
+         remembered in `forfeited`. Only the programme may trigger this (epoch switch, stop, kill).
     @param to Receives the tokens.
     @return Wei minted (what was owed minus what was forfeited).
     """
