@@ -1,0 +1,1 @@
+"""The proposer's and operator's workflow as library functions: the deployments file, connecting, the devnet, status and the keeper, local votes, plans and proposals. No typer or rich: progress goes to `say=` callbacks."""
