@@ -69,6 +69,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tpp.model import kinds as mechanism_kinds
 from tpp.sim.trace import RECIPIENT_KINDS, Trace, Window
 
 TOTAL = "*total*"  # the programme name of the rows that sum all programmes
@@ -297,8 +298,8 @@ def _total_row(trace: Trace, base: dict[str, Any], programme_rows: list[dict], k
         tvl_at.append((sample.time, tvl))
         if any(p.emitting for p in points):
             during.append(tvl)
-    # TVL is only held by staking programmes; retention is read 30 days after the last of them stops
-    stops = [trace.stopped_at.get(info.name) for info in trace.programmes if info.kind == "staking"]
+    # TVL is only held by kinds with stakers; retention is read 30 days after the last of them stops
+    stops = [trace.stopped_at.get(info.name) for info in trace.programmes if mechanism_kinds.get(info.kind).stakes]
     stopped = [s for s in stops if s is not None]
     last_stop = max(stopped) if stops and len(stopped) == len(stops) else None
     row["tvl_during"] = _mean(during)

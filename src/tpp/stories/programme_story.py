@@ -113,7 +113,7 @@ class DemoResult:
 def _specs(plan, start, end, safe, steward, guardian, stake_tokens) -> list[ProgrammeSpec]:
     specs = []
     for p in plan:
-        target = safe if p.kind == "stream" else stake_tokens[p.name].address
+        target = stake_tokens[p.name].address if kinds.get(p.kind).stakes else safe
         dials = (DialSpec(THROTTLE, 10_000, 5_000, 10_000, 1_000, 7 * DAY),) if p.kind == "stream" else ()
         specs.append(
             ProgrammeSpec(
@@ -187,7 +187,7 @@ def run_programme_story(
     deployer = stack.deployer
     stake_tokens = {}
     for p in PROGRAMMES:
-        if p.kind == "staking":
+        if kinds.get(p.kind).stakes:
             symbol = "ETHLP" if p.decimals == 18 else "USDLP"
             stake_tokens[p.name] = chain.deploy("testing/StakeToken", f"{p.name} LP", symbol, p.decimals, sender=deployer)
     start = budget.next_cycle_boundary(chain.now() + DAY)
@@ -218,7 +218,7 @@ def run_programme_story(
 
     # Participants: LP holders of the two pools, some joining late.
     participants = []
-    pools = [p.name for p in PROGRAMMES if p.kind == "staking"]
+    pools = [p.name for p in PROGRAMMES if kinds.get(p.kind).stakes]
     for i in range(config.participants):
         pool = pools[0] if rng.random() < 0.7 else pools[1]
         unit = 10 ** stake_tokens[pool].decimals()
