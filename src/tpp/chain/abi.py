@@ -187,9 +187,10 @@ class FunctionAbi:
     def encode(self, *args: Any) -> bytes:
         """Calldata for a call with `args` (contract handles stand for their address); a value
         of the wrong type or out of range raises TypeError naming the function."""
+        fast = self._fast
         try:
-            if self._fast is not None:
-                return self.selector + b"".join(enc(a) for enc, a in zip(self._fast, args, strict=True))
+            if fast is not None:
+                return self.selector + b"".join([enc(a) for enc, a in zip(fast, args)])
             return self.selector + eth_abi.encode(list(self.types), [plain(a) for a in args])
         except (TypeError, ValueError, OverflowError, eth_abi.exceptions.EncodingError) as exc:
             raise TypeError(f"{self.contract}.{self.signature}: {exc}") from None

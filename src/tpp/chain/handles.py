@@ -29,31 +29,39 @@ class Function:
         self.contract = contract
         self.name = overloads[0].name
         self._by_arity = {len(fn.types): fn for fn in overloads}
+        # The hot path reads these once per call: (abi, is_view, returns, decode), per arity.
+        self._calls = {n: (fn, fn.is_view, fn.returns, fn.decode_result) for n, fn in self._by_arity.items()}
+
+    def _arity_error(self, args: tuple) -> TypeError:
+        counts = " or ".join(str(n) for n in sorted(self._by_arity))
+        return TypeError(f"{self.contract._contract_name}.{self.name} takes {counts} arguments, got {len(args)}")
 
     def _resolve(self, args: tuple) -> FunctionAbi:
-        try:
-            return self._by_arity[len(args)]
-        except KeyError:
-            counts = " or ".join(str(n) for n in sorted(self._by_arity))
-            raise TypeError(f"{self.contract._contract_name}.{self.name} takes {counts} arguments, got {len(args)}") from None
+        fn = self._by_arity.get(len(args))
+        if fn is None:
+            raise self._arity_error(args)
+        return fn
 
     def prepare_calldata(self, *args: Any) -> bytes:
         return self._resolve(args).encode(*args)
 
     def __call__(self, *args: Any, sender: Any = None) -> Any:
-        fn = self._resolve(args)
+        call = self._calls.get(len(args))
+        if call is None:
+            raise self._arity_error(args)
+        fn, is_view, returns, decode = call
         data = fn.encode(*args)
         contract = self.contract
         env = contract._env
         who = env.sender if sender is None else (sender if isinstance(sender, str) else str(plain(sender)))
         try:
-            out = env.engine.call(who, contract.address, data) if fn.is_view else env.transact(who, contract.address, data)
+            out = env.engine.call(who, contract.address, data) if is_view else env.transact(who, contract.address, data)
         except Reverted as exc:
             raise Reverted(exc.reason, exc.data, f"{contract._contract_name}.{self.name}") from None
-        if fn.returns and len(out) < 32:
+        if returns and len(out) < 32:
             where = f"{contract._contract_name}.{self.name}"
             raise Reverted(f"no result (is there a {contract._contract_name} at {contract.address}?)", out, where)
-        return fn.decode_result(out)
+        return decode(out)
 
 
 class Contract:

@@ -333,7 +333,8 @@ def deploy_file(
         raise OpsError(
             f"programme(s) {', '.join(clash)} already recorded on chain {deployments.chain_id}; rename them in the spec (nothing was sent)"
         )
-    current = globals_from_budget(chain, deployments.stack.get("budget", ""))
+    budget = _stack_handles(chain, deployments)["budget"]  # names what is not recorded, if anything
+    current = globals_from_budget(chain, str(budget.address))
     gap_vote = set_globals and not budget_matches(spec.globals, current)
     earliest = earliest_start(chain, deployments, gap_vote)
     early = [p for p in spec.programmes if p.first_start < earliest]
