@@ -145,3 +145,20 @@ def test_zksyncs_custom_errors_read_by_name():
         minter.mint(owner, 1, sender=owner)
     with pytest.raises(Reverted, match=r"ZkCappedMinterV2__CannotGrantDefaultAdmin\(\)"):
         minter.grantRole(b"\0" * 32, chain.actor("other"), sender=owner)
+
+
+def test_every_error_tpp_raises_on_purpose_has_one_root():
+    from tpp.base.errors import TppError, UserError
+    from tpp.base.units import UnitError
+    from tpp.chain.anvil import AnvilError
+    from tpp.chain.errors import ChainUnreachable, Reverted
+    from tpp.sim.sweep import SweepError
+    from tpp.specs.spec import SpecError
+    from tpp.system.governance import GovernanceError
+    from tpp.workflow.deployments import OpsError
+    from tpp.workflow.proposals import ProposalError
+
+    for error in (UnitError, SweepError, SpecError, OpsError, ProposalError, ChainUnreachable):
+        assert issubclass(error, UserError) and error.exit_code == 2, error
+    for error in (AnvilError, Reverted, GovernanceError):
+        assert issubclass(error, TppError) and not issubclass(error, UserError), error

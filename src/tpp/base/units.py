@@ -20,6 +20,8 @@ import datetime as _dt
 import re
 from decimal import Decimal, localcontext
 
+from tpp.base.errors import UserError
+
 __all__ = [
     "MONTH",
     "YEAR",
@@ -84,7 +86,7 @@ _PER = {
 }  # fmt: skip
 
 
-class UnitError(ValueError):
+class UnitError(UserError, ValueError):
     """A value that is not what its field needs; the message says why and what to write."""
 
 

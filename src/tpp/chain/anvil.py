@@ -16,12 +16,13 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tpp.base.errors import TppError
 from tpp.chain.artifacts import anvil_executable
 
 LOOPBACK = "127.0.0.1"
 
 
-class AnvilError(RuntimeError):
+class AnvilError(TppError, RuntimeError):
     """anvil could not be started or did not answer."""
 
 

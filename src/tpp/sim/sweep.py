@@ -29,13 +29,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from tpp.base.errors import UserError
 from tpp.sim.scenario import RunSpec, Scenario, expand_sweep, load_scenario
 
 BACKENDS = ("local", "ray")
 MANIFEST_VERSION = 1
 
 
-class SweepError(RuntimeError):
+class SweepError(UserError, RuntimeError):
     """A run failed or results do not match; the message says which run and why."""
 
 
