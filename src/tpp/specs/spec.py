@@ -36,7 +36,7 @@ from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, create_model
 
-from tpp.base import units
+from tpp.base import units, vocab
 from tpp.base.errors import UserError
 from tpp.base.units import UnitError
 from tpp.base.vocab import ZERO_ADDRESS as ZERO
@@ -80,8 +80,8 @@ INT256_MIN, INT256_MAX = -(1 << 255), (1 << 255) - 1
 MAX_URI = 256  # bytes (programme_spec.MAX_URI)
 MAX_DIALS = 4  # programme_spec.MAX_DIALS
 # Dials each mechanism understands, with the largest value it accepts.
-KNOWN_DIALS = {"throttle_bps": BPS}
-COMPARATORS = (">", ">=", "<", "<=")
+KNOWN_DIALS = {vocab.THROTTLE: BPS}  # dial -> its largest value
+COMPARATORS = tuple(c.symbol for c in vocab.Comparator if c)  # ">", ">=", "<", "<="
 # Later epochs projected per programme for the delegate-load check.
 MAX_PROJECTED_EPOCHS = 400
 # Overloaded windows reported one by one before the rest are summed up.
@@ -273,7 +273,7 @@ def _address(value: Any) -> str:
 
 
 def _outcome(value: Any) -> str:
-    if not isinstance(value, str) or value.strip().upper() not in ("STOP", "CONTINUE"):
+    if not isinstance(value, str) or value.strip().upper() not in (vocab.Outcome.STOP.name, vocab.Outcome.CONTINUE.name):
         extra = ""
         if isinstance(value, str) and value.strip().upper() in ("ITERATE", "PAUSE", "KILL"):
             extra = f"; {value.strip().upper()} needs a vote, so it cannot be the default"
