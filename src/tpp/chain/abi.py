@@ -220,6 +220,19 @@ def _topic_bytes(topic: Any) -> bytes:
     return bytes(topic) if isinstance(topic, (bytes, bytearray)) else int(topic).to_bytes(32, "big")
 
 
+def _by_hash(abis: Mapping[str, Sequence[Mapping[str, Any]]], kind: str, size: int) -> dict[bytes, Mapping[str, Any]]:
+    """ABI items of one `kind` ("event", "error") keyed by the first `size` bytes of their
+    signature's keccak (32 for a topic, 4 for a selector); the first definition wins on a clash,
+    which is safe: the same signature means the same layout."""
+    out: dict[bytes, Mapping[str, Any]] = {}
+    for abi in abis.values():
+        for item in abi:
+            if item.get("type") == kind:
+                signature = f"{item['name']}({','.join(abi_type(i) for i in item['inputs'])})"
+                out.setdefault(keccak(text=signature)[:size], item)
+    return out
+
+
 @dataclass
 class EventDecoder:
     """topic0 -> event ABI over many contracts' ABIs (the first definition wins on a clash,
@@ -229,13 +242,7 @@ class EventDecoder:
 
     @classmethod
     def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> EventDecoder:
-        decoder = cls()
-        for abi in abis.values():
-            for item in abi:
-                if item.get("type") == "event":
-                    signature = f"{item['name']}({','.join(abi_type(i) for i in item['inputs'])})"
-                    decoder.events.setdefault(keccak(text=signature), item)
-        return decoder
+        return cls(_by_hash(abis, "event", 32))
 
     def decode(self, address: str, topics: Sequence[Any], data: bytes) -> dict[str, Any] | None:
         """{"event", "address", "args"} for a log whose event is known, else None. Topics may be
@@ -276,13 +283,7 @@ class ErrorTable:
 
     @classmethod
     def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> ErrorTable:
-        table = cls()
-        for abi in abis.values():
-            for item in abi:
-                if item.get("type") == "error":
-                    signature = f"{item['name']}({','.join(abi_type(i) for i in item['inputs'])})"
-                    table.errors.setdefault(keccak(text=signature)[:4], item)
-        return table
+        return cls(_by_hash(abis, "error", 4))
 
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]] | None:
         item = self.errors.get(bytes(data[:4]))

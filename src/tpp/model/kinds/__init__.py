@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["MechanismKind", "all_kinds", "by_code", "get", "names"]
@@ -39,10 +39,6 @@ class MechanismKind:
     # Simulator: participants stake an LP token into the mechanism (and emission accrues only
     # while something is staked); delegates judge the programme by the reward APR it pays.
     stakes: bool = False
-    # What the simulator's metrics call whoever receives emission.
-    recipient_label: str = "recipient"
-    # Extra read-only views the status command shows (name -> how to read it from a handle).
-    status_views: Mapping[str, Callable[[Any], int]] = field(default_factory=dict)
 
     def handle(self, chain: Any, address: str) -> Any:
         """A handle on one of this kind's mechanisms on `chain`."""

@@ -16,6 +16,4 @@ KIND = MechanismKind(
     target_label="stake token",
     implementation_args=lambda handles: (handles["token"].address,),
     stakes=True,
-    recipient_label="staker",
-    status_views={"total_staked": lambda mechanism: int(mechanism.total_staked())},
 )

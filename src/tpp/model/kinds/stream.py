@@ -14,5 +14,4 @@ KIND = MechanismKind(
     target_hint="the accountable multisig it pays",
     target_label="pays",
     stakes=False,
-    recipient_label="recipient",
 )
