@@ -79,8 +79,8 @@ ADMISSION_SIZES = (1, 10, 50)
 # Programmes (the factory rows, the staking comparison and the stream claim).
 PROGRAMME_CAP = 90_000 * WAD  # wei per 90-day epoch: 1,000 tokens a day, as in the test fixtures
 CREATION_SIZES = (1, 10, 50)  # programmes per create_programmes call
-CREATION_LIMIT = 350_000  # the issue's target: gas per programme created ...
-PROPOSAL_GAS = 30_000_000  # ... so that at least 80 fit one proposal of this much gas
+CREATION_LIMIT = 300_000  # the issue's target: gas per programme created ...
+PROPOSAL_GAS = 30_000_000  # ... so that 100 fit one proposal of this much gas
 # Metadata URI of every spec: a CIDv1 of the usual length (the IPFS docs' example CID).
 METADATA_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 STAKE = 100 * WAD  # every stake (and the withdrawal) moves this many stake-token units
@@ -92,7 +92,7 @@ MAX_UINT = 2**256 - 1
 # The factory's spec tuple (programme_spec.ProgrammeSpec), in ABI form.
 SPEC_ABI = (
     "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,"
-    "address,address,uint8,int256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
+    "address,address,uint8,int256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
 )
 
 # Intrinsic gas of a transaction and calldata prices (EIP-2028), plus the EIP-7623 floor
@@ -441,8 +441,8 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
                 f"{TPP_STAKING}.claim",
                 f"{when}; too little dripped, so it drips first (mints via EpochMinter → Budget → token)",
                 f"uni-claim-{key}",
-                1.0,
-                UNI_TARGET,
+                1.3,
+                "≤ 1.30× Uniswap",
             ),
         ]
     rows += [
@@ -689,7 +689,7 @@ def run_programmes(
 
     progress("deploying the programme layer, the stake token and Uniswap's StakingRewards")
     budget = deploy_budget()
-    minter_impl = backend.deploy_vyper("EpochMinter", budget, 30 * DAY, sender=deployer)
+    minter_impl = backend.deploy_vyper("EpochMinter", budget, sender=deployer)
     programme_impl = backend.deploy_vyper("Programme", budget, executor, minter_impl, sender=deployer)
     stream_impl = backend.deploy_vyper("LinearStream", sender=deployer)
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
@@ -950,7 +950,7 @@ def programme_reading(rows: list[Row]) -> str:
     def missed_text(r: Row) -> str:
         return f"{r.state.split(';')[0]}{'; drips first' if r.id.endswith('-drip') else ''} ({r.ratio:.2f}×)"
 
-    return f"""- **Staking against Uniswap's StakingRewards (target: every operation ≤ 1.0×).** Met on
+    return f"""- **Staking against Uniswap's StakingRewards (targets: stake, withdraw and a claim from a drip ≤ 1.0×; a claim that drips first ≤ 1.3×).** Met on
   {len(met)} of {len(staking)} rows, not met on {len(missed)}: {"; ".join(missed_text(r) for r in missed)}.
   Stakes, the later stake and the withdrawal cost {by["tpp-stake-first"].ratio:.2f}×,
   {by["tpp-stake-later"].ratio:.2f}× and {by["tpp-withdraw"].ratio:.2f}×: tpp's packed clock (last
@@ -987,7 +987,7 @@ def programme_reading(rows: list[Row]) -> str:
   rows) and the `Claimed` and `Minted` logs. 1.3× leaves {round(0.3 * g("direct-same-existing")):,}
   gas for all of that; the cold account accesses and the Budget's own checks alone exceed it, so
   no cheap change reaches it.
-- **Programme creation (target ≤ {CREATION_LIMIT:,} gas per programme, so that ≥ 80 fit a
+- **Programme creation (target ≤ {CREATION_LIMIT:,} gas per programme, so that 100 fit a
   {PROPOSAL_GAS / 1e6:.0f}M-gas proposal): not met.** {by["create-1"].gas:,} gas for a batch of 1,
   {by["create-10"].gas:,} per programme in a batch of 10, {by[f"create-{hi}"].gas:,} in a batch of
   {hi}; a call costs about {fixed:,.0f} + {marginal:,.0f} per programme, so **{fit} programmes fit

@@ -5,7 +5,8 @@ it, some with a child minter under them (Budget -> programme CappedMinter -> chi
 CappedMinter); each leaf has its own mechanism holding its MINTER_ROLE. Rules: admissions
 (random cap and interval, often rejected: the reason must be the model's), mints through the
 leaves, time travel, pauses and closes (Budget and minters), GAP parameter changes, and
-headroom / max_rate probes. After every step the invariants of DESIGN.md ("budget") are
+headroom / max_rate probes, and releases (a minter ending its schedule early, keeping some of
+what unlocked: its cap, rate and decision return, the curve drops). After every step the invariants of DESIGN.md ("budget") are
 checked against the chain, and the chain's views against the model. Epochs often end on the
 decision-cycle boundaries, so the delegate-load limit (decisions per evaluation window) binds
 too, and the GAP moves the limit and the calendar.
@@ -66,17 +67,41 @@ class Epoch:
     load_limit: int = 0  # load limit in force when admitted
     on_boundary: bool = False  # whether its end was a decision-cycle boundary then
     minted: int = 0
+    released_at: int | None = None  # time of its first release, if any
+    kept: int = 0  # the total it kept at its (last) release
 
     @property
     def rate(self):
         return -(-self.cap // (self.end - self.start))
 
-    def unlocked(self, t):
+    @property
+    def effective_cap(self):
+        """What it can ever mint: the cap, or what it kept once released."""
+        return self.cap if self.released_at is None else self.kept
+
+    @property
+    def until(self):
+        """When its rate stops counting: its end, or its release if that came first."""
+        if self.released_at is None:
+            return self.end
+        return min(self.end, max(self.start, self.released_at))
+
+    @property
+    def ends_here(self):
+        """Whether it still ends at `end` (a release before the end takes the decision off)."""
+        return self.released_at is None or self.released_at >= self.end
+
+    def linear(self, t):
         if t <= self.start:
             return 0
         if t >= self.end:
             return self.cap
         return self.cap * (t - self.start) // (self.end - self.start)
+
+    def unlocked(self, t):
+        if self.released_at is not None and t >= self.released_at:
+            return self.kept
+        return self.linear(t)
 
 
 @dataclass
@@ -100,7 +125,7 @@ class BudgetModel:
 
     @property
     def committed(self):
-        return sum(e.cap for e in self.epochs)
+        return sum(e.effective_cap for e in self.epochs)
 
     @property
     def total_minted(self):
@@ -119,18 +144,18 @@ class BudgetModel:
 
     def load_at(self, end, epochs=None):
         """Admitted epochs ending at `end` (on a boundary: the decisions of its window)."""
-        return sum(1 for e in (self.epochs if epochs is None else epochs) if e.end == end)
+        return sum(1 for e in (self.epochs if epochs is None else epochs) if e.end == end and e.ends_here)
 
     def window_full(self, end):
         return self.load_at(end) >= self.load_limit and self.is_boundary(end)
 
     def rate_at(self, t, epochs=None):
-        return sum(e.rate for e in (self.epochs if epochs is None else epochs) if e.start <= t < e.end)
+        return sum(e.rate for e in (self.epochs if epochs is None else epochs) if e.start <= t < e.until)
 
     def max_rate(self, a, b, epochs=None):
         """Highest aggregate rate at any instant of [a, b): it only changes at epoch edges."""
         epochs = self.epochs if epochs is None else epochs
-        instants = {a} | {x for e in epochs for x in (e.start, e.end) if a < x < b}
+        instants = {a} | {x for e in epochs for x in (e.start, e.until) if a < x < b}
         return max(self.rate_at(x, epochs) for x in instants)
 
     def admit_error(self, caller, minter, cap, start, end, t):
@@ -187,8 +212,23 @@ class BudgetModel:
             return "budget: minter not admitted"
         if t < e.start:
             return "budget: epoch not started"
-        if e.minted + amount > e.unlocked(t):
+        if e.minted + amount > e.linear(t):
             return "budget: above schedule"
+        if e.released_at is not None and e.minted + amount > e.kept:
+            return "budget: above released total"
+        return None
+
+    def release(self, minter, keep, t):
+        """What `release(keep)` from `minter` does; returns the revert reason or None."""
+        e = self.epoch_of(minter)
+        if e is None:
+            return "budget: minter not admitted"
+        kept = e.minted + min(keep, e.linear(t) - e.minted)
+        if e.released_at is None:
+            e.released_at = t
+        else:
+            kept = min(kept, e.kept)
+        e.kept = kept
         return None
 
     def pause_error(self, caller, pause):
@@ -272,7 +312,7 @@ class BudgetMachine(RuleBasedStateMachine):
     # --- admissions -----------------------------------------------------------------------
 
     def _edges(self):
-        return sorted({x for e in self.model.epochs for x in (e.start, e.end)})
+        return sorted({x for e in self.model.epochs for x in (e.start, e.end, e.until)})
 
     def _boundaries_after(self, t, n=3):
         """The next `n` decision-cycle boundaries after `t`: ends that load a window."""
@@ -477,6 +517,34 @@ class BudgetMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def mint_again(self, data):
         self.mint(data)
+
+    @precondition(lambda self: self.programmes)
+    @rule(data=st.data())
+    def release(self, data):
+        """A programme minter releases its schedule (as an EpochMinter does when closed or
+        retired), keeping nothing, part of what unlocked, all of it, or asking for more."""
+        pool = self._admitted() if self._admitted() and data.draw(st.integers(0, 3), label="any") else self.programmes
+        programme = data.draw(st.sampled_from(pool), label="programme")
+        minter = programme.contract.address
+        e = self.model.epoch_of(minter)
+        if e and now() < e.end and data.draw(st.integers(0, 2), label="after its end") == 2:
+            boa.env.time_travel(seconds=e.end + data.draw(st.integers(0, 300), label="late by") - now())
+        t = now()
+        room = max(e.linear(t) - e.minted, 0) if e else 0
+        keep = data.draw(st.sampled_from([0, 0, room // 2, room, room + 1, UINT128_MAX]), label="keep")
+        committed, load = self.model.committed, {x.end: self.model.load_at(x.end) for x in self.model.epochs}
+        reason = self.model.release(minter, keep, t)
+        event(f"release: {reason or ('before the end' if e and t < e.end else 'after the end')}")
+        expect(reason, self.budget.release, keep, sender=minter)
+        if reason is None:
+            assert self.model.committed <= committed
+            assert all(self.model.load_at(end) <= n for end, n in load.items())
+            assert self.budget.released_of(minter) == (True, e.kept, e.released_at)
+
+    @precondition(lambda self: self.programmes)
+    @rule(data=st.data())
+    def release_again(self, data):
+        self.release(data)
 
     # --- time -----------------------------------------------------------------------------
 
@@ -690,8 +758,10 @@ class BudgetMachine(RuleBasedStateMachine):
         assert self.budget.committed() == m.committed
         for k, e in enumerate(m.epochs):
             upto = m.epochs[: k + 1]
+            # Releases only lower rates and caps, so today's view of the epochs admitted up to k
+            # is at or under what k's admission saw.
             assert m.max_rate(e.start, e.end, upto) <= e.threshold
-            assert e.committed == sum(x.cap for x in upto) <= e.allocation
+            assert sum(x.effective_cap for x in upto) <= e.committed <= e.allocation
 
     @invariant()
     def windows_within_load_limit(self):

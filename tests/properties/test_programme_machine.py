@@ -4,8 +4,8 @@ Each run creates three programmes in one factory call — two staking programmes
 defaults to CONTINUE, "pool" to STOP and may pause for 30 days) and a stream (may pause for
 45 days) — and lets role-named actors act on them at random: stakers stake, withdraw and
 claim; anyone claims the stream, drips and advances; the clock jumps by small and large steps
-and onto the instants that matter (epoch start, window opening, epoch end, pause expiry, the
-end of a minter's claim grace); the TPP executor decides (only in the evaluation window,
+and onto the instants that matter (epoch start, window opening, epoch end, pause expiry, a
+month after the end — later than the claim grace minters used to have); the TPP executor decides (only in the evaluation window,
 otherwise the decision must revert), resumes and kills; the guardian halts and lifts halts
 and pauses the Budget; the steward moves the throttle dial. Every call's outcome is
 predicted: success (with the exact amount paid), or the exact revert reason.
@@ -18,8 +18,10 @@ After every step the invariants of DESIGN.md ("programme", "mechanisms", "budget
 - STOPPED and KILLED are final (nothing in the programme's storage moves again), and every
   path into them (a kill, a default or decided STOP, the last epoch, a pause that expired, a
   refused admission — with or without a guardian halt in force) leaves the mechanism settled:
-  everything accrued was paid (stream), dripped (staking: each staker's claim pays `earned`)
-  or logged as forfeited, nothing stays owed against the minter, and the minter is closed;
+  everything accrued was paid (stream) or dripped (staking: each staker's claim pays
+  `earned`), nothing stays owed against the minter, and the minter is closed — except after a
+  kill while the Budget was paused, where the minter is retired keeping exactly what is owed,
+  which is paid in full once the Budget unpauses; nothing is ever forfeited;
 - every epoch after the first lasts at least its evaluation window (a late keeper just
   before a boundary opens an epoch that runs to the following boundary);
 - at each epoch end the decision taken in the window (or the default outcome) is applied;
@@ -47,7 +49,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from tests.fixtures.budget import DAY, WAD, now
 from tpp.base.vocab import Outcome, State, dial_id
-from tpp.model.programme import DEFAULT_CLAIM_GRACE
 
 SCHEDULED, RUNNING, EVALUATING, PAUSED, STOPPED, KILLED = (
     State[name] for name in ("SCHEDULED", "RUNNING", "EVALUATING", "PAUSED", "STOPPED", "KILLED")
@@ -115,7 +116,6 @@ class EpochRecord:
     cap: int
     start: int
     unlock_end: int
-    expiration: int
     closed: bool = False  # once seen closed (closing is permanent)
 
 
@@ -246,9 +246,14 @@ class ProgrammeMachine(RuleBasedStateMachine):
             assert reason is None, f"{track.name}: advance() reverts with {reason!r} ({Views.of(p)})"
             views = Views.of(p)
             if views.state in FINAL:
-                # Whoever applies a final transition settles the epoch (see check_settled).
+                # Whoever applies a final transition settles the epoch (see check_settled); only
+                # a minter retired by a kill while the Budget was paused keeps what is owed.
                 owed = self.owed_after_tick(track)
-                assert owed == 0, f"{track.name}: {State.label(views.state)} leaves {owed} wei owed"
+                minter = self.fx["chain"].at("EpochMinter", p.minter())
+                if minter.closed():
+                    assert owed == 0, f"{track.name}: {State.label(views.state)} leaves {owed} wei owed"
+                else:
+                    assert owed == minter.CAP() - minter.minted(), f"{track.name}: retired minter keeps the wrong amount"
             first = moving_parts()
             returned = p.advance(sender=keeper)
             second = moving_parts()
@@ -284,8 +289,6 @@ class ProgrammeMachine(RuleBasedStateMachine):
             return "minter: closed"
         if minter.contract.paused():
             return PAUSED_REASON
-        if now() > minter.expiration:
-            return "minter: expired"
         if self.budget.paused():
             return PAUSED_REASON
         return None
@@ -389,14 +392,14 @@ class ProgrammeMachine(RuleBasedStateMachine):
 
     def targets(self):
         """Seconds from now to the instants that matter (±1 s): each live programme's epoch
-        start, window opening, epoch end, end of the claim grace, and pause expiry."""
+        start, window opening, epoch end, a month after the end, and pause expiry."""
         t, targets = now(), set()
         for track in self.tracks:
             v = track.projected
             if v is None or v.state in FINAL:
                 continue
             window = track.programme.window_length()
-            for x in (v.epoch_start, v.epoch_end - window, v.epoch_end, v.epoch_end + DEFAULT_CLAIM_GRACE):
+            for x in (v.epoch_start, v.epoch_end - window, v.epoch_end, v.epoch_end + 31 * DAY):
                 targets.update((x - 1, x, x + 1))
             if v.state == PAUSED and track.max_pause:
                 targets.update(v.paused_at + track.max_pause + d for d in (-1, 0, 1))
@@ -517,7 +520,12 @@ class ProgrammeMachine(RuleBasedStateMachine):
             event(f"killed{f' (could not settle: {blocked})' if blocked else ''}")
             track.kill_blocked = blocked
             assert p.state() == KILLED
-            assert self.fx["chain"].at("EpochMinter", p.minter()).closed()
+            minter = self.fx["chain"].at("EpochMinter", p.minter())
+            if self.budget.paused() and self.owed_after_tick(track):
+                # Nothing could be minted: the minter is retired, keeping exactly what is owed.
+                assert not minter.closed() and minter.CAP() - minter.minted() == self.owed_after_tick(track)
+            else:
+                assert minter.closed()
             assert track.mechanism.halted()
             if track.projected is not None and track.projected.state == STOPPED:
                 # kill() does not apply due transitions first: a STOP that is due but not
@@ -611,7 +619,7 @@ class ProgrammeMachine(RuleBasedStateMachine):
             cap, start, end = self.budget.schedule_of(address)
             assert (minter.CAP(), minter.START_TIME(), minter.UNLOCK_END()) == (cap, start, end)
             assert minter.hasRole(minter.MINTER_ROLE(), track.mechanism.address)
-            track.epochs.append(EpochRecord(minter, cap, start, end, minter.EXPIRATION_TIME()))
+            track.epochs.append(EpochRecord(minter, cap, start, end))
         self.budget_epochs_seen = count
 
     def check_transition(self, track, new):
@@ -724,11 +732,12 @@ class ProgrammeMachine(RuleBasedStateMachine):
         assert owed >= 0
         if track.kind == "staking":
             # Rounding never pays more than accrued: what stakers could claim is covered by
-            # what is held, what can still be dripped, and what was forfeited.
+            # what is held and what can still be dripped.
             held = mech.held()
             assert held == self.token.balanceOf(mech.address)
             claimable = sum(mech.earned(s) for s in self.stakers)
-            assert claimable <= held + owed + mech.forfeited(), f"{track.name}: stakers could claim {claimable}"
+            assert claimable <= held + owed, f"{track.name}: stakers could claim {claimable}"
+        assert mech.forfeited() == 0, f"{track.name}: forfeited {mech.forfeited()}"
         if state in FINAL:
             self.check_settled(track, owed)
 
@@ -751,28 +760,32 @@ class ProgrammeMachine(RuleBasedStateMachine):
             assert track.max_pause == 0 or t < views.paused_at + track.max_pause or self.budget.paused()
 
     def check_settled(self, track, owed):
-        """In STOPPED or KILLED everything accrued is claimable or was logged as forfeited: the
-        final settlement (kill or stop) minted what the minter could still mint — paid to the
-        recipient, or dripped into the staking contract — and forfeited (logged) the rest, so
-        nothing stays owed against the minter, which is closed. A staker's claim then pays
-        what they earned: in full unless an epoch was forfeited, and never more."""
+        """In STOPPED or KILLED everything accrued is paid or claimable: the final settlement
+        (kill or stop) minted what was owed — paid to the recipient, or dripped into the
+        staking contract — and closed the minter; or, after a kill while the Budget was
+        paused, retired the minter keeping exactly what is owed. Either way every staker's
+        claim pays exactly what they earned (once the Budget unpauses), and nothing more."""
         mech, state = track.mechanism, track.programme.state()
+        minter = track.epochs[-1].contract
         event(f"final: {State.label(state)}{' with a halt in force' if track.programme.halted() else ''}")
-        assert owed == 0, f"{track.name}: {State.label(state)} with {owed} wei owed, never settled"
-        assert track.epochs[-1].contract.closed(), f"{track.name}: ended with its minter open"
-        if track.kind == "stream":
-            assert mech.claimable() == 0
-            return
-        earned = {s: mech.earned(s) for s in self.stakers}
-        if mech.forfeited() == 0:
-            assert sum(earned.values()) <= mech.held(), f"{track.name}: stakers earned more than is held"
+        if minter.closed():
+            assert owed == 0, f"{track.name}: {State.label(state)} with {owed} wei owed, never settled"
+        else:
+            assert state == KILLED, f"{track.name}: {State.label(state)} with its minter open"
+            assert owed == minter.CAP() - minter.minted(), f"{track.name}: retired minter keeps the wrong amount"
+            event("final: retired, owing")
         with boa.env.anchor():
+            if self.budget.paused():
+                self.budget.unpause(sender=self.fx["guardian"])
+            if track.kind == "stream":
+                assert mech.claim() == owed
+                assert mech.claimable() == 0
+                return
+            earned = {s: mech.earned(s) for s in self.stakers}
+            assert sum(earned.values()) <= mech.held() + owed, f"{track.name}: stakers earned more than is there"
             for staker, amount in earned.items():
-                if amount == 0:
-                    continue
-                held = mech.held()
                 paid = mech.claim(sender=staker)
-                assert paid == min(amount, held), f"{track.name}: a final claim paid {paid} of {amount} earned"
+                assert paid == amount, f"{track.name}: a final claim paid {paid} of {amount} earned"
 
     @invariant()
     def invariants(self):
@@ -862,14 +875,19 @@ def test_kill_while_halted_pays_what_accrued_before_the_halt(create, make_spec, 
     assert token.balanceOf(safe) == accrued
 
 
-def test_kill_while_budget_paused_forfeits_and_logs(create, make_spec, safe, first_epoch, guardian, tpp_executor, budget, token):
+def test_kill_while_budget_paused_keeps_what_accrued_claimable(
+    create, make_spec, safe, first_epoch, guardian, tpp_executor, budget, token
+):
+    """It used to forfeit (the settlement's mint was refused); now the minter is retired with
+    exactly what accrued, paid once the Budget unpauses."""
     ((programme, stream),) = create(make_spec("stream", safe, window_length=WINDOW))
     _run_first_epoch_for(10, first_epoch)
     accrued = stream.claimable()
     budget.pause(sender=guardian)
     programme.kill(sender=tpp_executor)
-    assert stream.claimable() == 0
-    assert stream.forfeited() == accrued and token.balanceOf(safe) == 0
+    assert stream.claimable() == accrued and stream.forfeited() == 0 and token.balanceOf(safe) == 0
+    budget.unpause(sender=guardian)
+    assert stream.claim() == accrued and token.balanceOf(safe) == accrued
 
 
 def test_staker_can_claim_after_a_kill_during_a_halt(

@@ -140,7 +140,7 @@ def test_outputs_decode_to_the_same_calls(tmp_path, spec, portfolio, stack):
     assert data[0][:4] == data[1][:4] == grant
     assert eth_abi.decode(["bytes32", "address"], data[0][4:]) == (TOKEN_MINTER_ROLE, str(stack.budget.address).lower())
     assert eth_abi.decode(["bytes32", "address"], data[1][4:]) == (ADMITTER_ADMIN_ROLE, str(stack.factory.address).lower())
-    spec_type = "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,address,address,uint8,int256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
+    spec_type = "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,address,address,uint8,int256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
     assert data[2][:4] == keccak(text=f"create_programmes({spec_type}[])")[:4]
     (specs,) = eth_abi.decode([f"{spec_type}[]"], data[2][4:])
     assert len(specs) == len(spec.programmes)
@@ -149,8 +149,9 @@ def test_outputs_decode_to_the_same_calls(tmp_path, spec, portfolio, stack):
         assert decoded[0] == kinds.get(p.kind).code
         assert decoded[1] == p.target.lower()
         assert decoded[2:10] == tuple(expected[2:10])
-        assert decoded[16] == p.metadata_uri
-        assert len(decoded[17]) == len(p.dials)
+        assert decoded[13:17] == tuple(expected[13:17])  # comparator, threshold, max_pause, oracle_max_age
+        assert decoded[17] == p.metadata_uri
+        assert len(decoded[18]) == len(p.dials)
 
     gov = json.loads((tmp_path / "governor.json").read_text())
     assert gov["targets"] == portfolio.targets
@@ -180,6 +181,15 @@ def test_proposal_text_reads_the_calls_in_human_units(tmp_path, portfolio):
     ):
         assert expected in text, expected
     assert "supply" in text.lower()
+
+
+def test_proposal_text_reads_the_pause_oracle_in_the_feeds_unit(stack):
+    payload = portfolio_payload(load_spec(ROOT / "examples" / "liquidity.toml"), stack.factory)
+    text = payload.markdown()
+    # The decoded call: the 18-decimal threshold back in the feed's unit, and the answers' max age.
+    assert "pause oracle 0x7000000000000000000000000000000000000007 >= 1500, answers at most 1d old" in text
+    assert "reads >= 1500 (in the feed's unit, any decimals; answers older than 1d do not count)" in text
+    assert "(raw)" not in text
 
 
 def test_slate_executes_and_sets_pending_outcomes(tmp_path, chain, stack, spec, created):

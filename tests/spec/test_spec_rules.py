@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tpp.base.units import format_date, parse_date
-from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec
+from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, GlobalParams, SpecError, check_spec, load_spec, summarize
 
 ZK = 10**18
 DAY = 86_400
@@ -80,7 +80,7 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         tmp_path,
         programme("grants", steward=f'"{STEWARD}"')
         + '[programme.grants.dials.throttle_bps]\ninitial = "100%"\nlower = "50%"\nupper = "100%"\nstep = "10%"\ncooldown = "7d"\n'
-        + '[programme.grants.pause]\noracle = "0x7000000000000000000000000000000000000007"\ncomparator = ">="\nthreshold = "1500.5"\ndecimals = 8\nmax_pause = "60d"\n',
+        + '[programme.grants.pause]\noracle = "0x7000000000000000000000000000000000000007"\ncomparator = ">="\nthreshold = "1500.5"\noracle_max_age = "1d"\nmax_pause = "60d"\n',
         programme(
             "pool",
             kind='"staking"',
@@ -103,12 +103,14 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         7 * DAY,
     )
     assert (grants.default_outcome, grants.max_epochs, grants.iterate_cap_bps) == ("STOP", 1, 2_000)
-    assert (grants.steward, grants.guardian, grants.comparator, grants.threshold, grants.max_pause) == (
+    # The threshold is stored at 18 decimals, whatever the feed's: 1500.5 of the feed's unit.
+    assert (grants.steward, grants.guardian, grants.comparator, grants.threshold, grants.max_pause, grants.oracle_max_age) == (
         STEWARD,
         GUARDIAN,
         ">=",
-        150_050_000_000,
+        1500_500_000_000_000_000_000,
         60 * DAY,
+        DAY,
     )
     assert [(d.name, d.initial, d.lower, d.upper, d.step, d.cooldown) for d in grants.dials] == [
         ("throttle_bps", 10_000, 5_000, 10_000, 1_000, 7 * DAY)
@@ -121,7 +123,11 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         "CONTINUE",
         3,
     )
-    assert len(grants.as_tuple()) == 18  # the factory's struct
+    assert len(grants.as_tuple()) == 19  # the factory's struct
+    assert grants.as_tuple()[14:17] == (1500_500_000_000_000_000_000, 60 * DAY, DAY)  # threshold, max_pause, oracle_max_age
+    assert "answers >= 1500.5 (in the feed's unit, whatever its decimals; answers older than 1d do not count)" in "\n".join(
+        summarize(spec)
+    )
 
 
 def test_globals_from_a_file_relative_to_the_spec(tmp_path):
@@ -288,10 +294,76 @@ def test_missing_key_points_at_the_table(tmp_path):
 
 def test_pause_oracle_needs_a_comparator(tmp_path):
     path = write(
-        tmp_path, programme("a") + '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\nthreshold = "1"\n'
+        tmp_path,
+        programme("a")
+        + '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\nthreshold = "1"\noracle_max_age = "1d"\n',
     )
     error = only_error(path)
     assert error.field == "programme.a.pause.oracle" and "needs `comparator`" in error.message
+
+
+ORACLE = '[programme.a.pause]\noracle = "0x7000000000000000000000000000000000000007"\n'
+
+
+def test_pause_oracle_needs_a_max_age(tmp_path):
+    path = write(tmp_path, programme("a") + ORACLE + 'comparator = ">="\nthreshold = "1850.5"\nmax_pause = "60d"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "oracle ="), "programme.a.pause.oracle")
+    assert 'an oracle needs `oracle_max_age`, the oldest answer that counts (e.g. "1d"' in error.message
+
+
+@pytest.mark.parametrize(
+    "value, fragment",
+    [('"0s"', "must be longer than zero"), ('"9000000000d"', "is longer than uint48 seconds"), ('"soon"', "")],
+)
+def test_pause_oracle_max_age_is_a_positive_uint48_duration(tmp_path, value, fragment):
+    path = write(tmp_path, programme("a") + ORACLE + f'comparator = ">="\nthreshold = "1"\noracle_max_age = {value}\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "oracle_max_age"), "programme.a.pause.oracle_max_age")
+    assert fragment in error.message
+    if fragment:
+        assert "programme: bad oracle max age" in error.message
+
+
+def test_pause_oracle_max_age_needs_an_oracle(tmp_path):
+    path = write(tmp_path, programme("a") + '[programme.a.pause]\nmax_pause = "60d"\noracle_max_age = "1d"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "oracle_max_age"), "programme.a.pause.oracle_max_age")
+    assert "needs an `oracle`" in error.message
+
+
+def test_pause_decimals_are_read_on_chain(tmp_path):
+    path = write(
+        tmp_path, programme("a") + ORACLE + 'comparator = ">="\nthreshold = "1850.5"\ndecimals = 8\noracle_max_age = "1d"\n'
+    )
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "decimals = 8"), "programme.a.pause.decimals")
+    assert "reads the feed's decimals() on chain" in error.message and "remove `decimals`" in error.message
+
+
+@pytest.mark.parametrize(
+    "value, fragment",
+    [
+        ('"0"', "must be more than zero: only a positive answer counts"),
+        ('"-5"', "must be more than zero"),
+        ('"1.0000000000000000001"', "has more than 18 decimals"),
+        (f'"{10**60}"', "is above int256 at 18 decimals"),
+    ],
+)
+def test_pause_threshold_is_a_positive_18_decimal_number(tmp_path, value, fragment):
+    path = write(tmp_path, programme("a") + ORACLE + f'comparator = "<"\nthreshold = {value}\noracle_max_age = "1d"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "threshold =", after="[programme.a.pause]"), "programme.a.pause.threshold")
+    assert fragment in error.message
+
+
+def test_pause_threshold_means_the_same_whatever_the_feeds_decimals(tmp_path):
+    """The same human threshold is the same on-chain value: the feed's decimals are not the spec's business."""
+    path = write(
+        tmp_path, programme("a") + ORACLE + 'comparator = "<="\nthreshold = "0.000000000000000001"\noracle_max_age = "90m"\n'
+    )
+    (p,) = load_spec(path, now=NOW).to_chain()
+    assert (p.threshold, p.oracle_max_age) == (1, 90 * 60)
 
 
 # --- rules between programmes and the Budget --------------------------------------------------------
@@ -432,3 +504,12 @@ def test_vote_lead_follows_the_governor(tmp_path):
     assert load_spec(path, now=JAN1 - 21 * DAY).globals.vote_lead == 21 * DAY
     late = check_spec(path, now=JAN1 - 20 * DAY)
     assert [e.field for e in late.errors] == ["programme.a.first_start"] and "21d" in late.errors[0].message
+
+
+def test_globals_decimals_outside_0_to_36_is_one_error_not_a_crash(tmp_path):
+    """Regression (found by the check fuzzer): a huge `decimals` was reported, then still used
+    to read every programme amount, and 10**decimals overflowed."""
+    path = write(tmp_path, programme("a"), globals=GLOBALS.replace('token = "ZK"\n', 'token = "ZK"\ndecimals = 10000000000\n'))
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "decimals"), "globals.decimals")
+    assert "10000000000 decimals is outside 0..36" in error.message

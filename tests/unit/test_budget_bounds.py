@@ -282,17 +282,21 @@ def test_load_refusal_is_checked_before_anything_is_written(budget, gap_executor
     assert (budget.committed(), budget.epoch_count(), budget.max_rate(start, boundary)) == (committed, count, rate_before)
 
 
-def test_programme_whose_next_epoch_overloads_its_window_stops_with_the_reason(
+def test_programme_whose_next_epoch_overloads_its_window_waits_for_room(
     budget, gap_executor, tpp_executor, create, make_spec, safe, first_epoch
 ):
     """A programme's continuation is an admission like any other: when the window its next
-    epoch would end in is full, the programme stops with the Budget's reason."""
+    epoch would end in is full, the programme waits (the full window is room a GAP can make,
+    not a reason to stop for good) and continues once the load limit allows it."""
     _, end = first_epoch
     ((programme, _),) = create(make_spec("stream", safe, max_epochs=2))
     budget.set_load_limit(1, sender=gap_executor)
     _admit(budget, tpp_executor, end + CYCLE, name="takes the next window")
     boa.env.time_travel(seconds=end - now())
-    assert State.label(programme.advance()) == "STOPPED"
-    last = events(programme, "Transition")[-1]
-    assert (State.label(last.new_state), last.reason) == ("STOPPED", "budget: window load above limit")
+    assert State.label(programme.advance()) == "EVALUATING"
+    (deferred,) = events(programme, "AdmissionDeferred")
+    assert (deferred.end, deferred.headroom) == (end + CYCLE, 0)
     assert programme.epoch() == 1
+    budget.set_load_limit(2, sender=gap_executor)
+    assert State.label(programme.advance()) == "RUNNING"
+    assert programme.epoch() == 2

@@ -17,8 +17,7 @@ import pytest
 
 from tests.fixtures.budget import CYCLE, DAY, WAD, now
 from tests.fixtures.programmes import EPOCH_CAP
-from tpp.base.vocab import Outcome, State
-from tpp.model.programme import DEFAULT_CLAIM_GRACE
+from tpp.base.vocab import ADMITTER_ROLE, Outcome, State
 
 STOPPED, PAUSED, EVALUATING = State["STOPPED"], State["PAUSED"], State["EVALUATING"]
 PAUSE = Outcome["PAUSE"]
@@ -26,6 +25,8 @@ WINDOW = 14 * DAY
 HALT_AFTER = 10 * DAY
 RATE_SCALE = 10**18
 STAKE = 10 * WAD
+# Later than any claim grace the epoch minters used to have (30 days): they have none now.
+LATE = 60 * DAY
 
 
 def warp_to(t):
@@ -71,10 +72,12 @@ def _pause_expiry(programme, ctx):
 
 
 def _failed_admission(programme, ctx):
-    ctx["budget"].set_inflation_threshold(0, sender=ctx["gap_executor"])
+    # A refusal for lack of room waits (see test_budget_release.py); a programme the TPP
+    # executor no longer lets admit epochs is refused for good and stops.
+    ctx["budget"].revokeRole(ADMITTER_ROLE, programme.address, sender=ctx["tpp_executor"])
     warp_to(ctx["end"])
     assert programme.advance() == STOPPED
-    return "budget: rate above threshold"
+    return "access_control: account is missing role"
 
 
 PATHS = {
@@ -162,8 +165,8 @@ def test_staker_gets_what_was_earned_before_the_halt(create, make_spec, lp_token
 
 
 def test_stop_settles_the_stream_at_once(create, make_spec, safe, token, ctx):
-    """The advance that stops the programme pays the recipient what is owed, so nothing stays
-    owed against a minter whose claim grace will run out."""
+    """The advance that stops the programme pays the recipient what is owed and closes the
+    minter: nothing more is ever paid."""
     ((programme, stream),) = create(make_spec("stream", safe, default_outcome="STOP"))
     start, end = ctx["start"], ctx["end"]
     warp_to(end + DAY)
@@ -171,23 +174,39 @@ def test_stop_settles_the_stream_at_once(create, make_spec, safe, token, ctx):
     assert programme.advance() == STOPPED
     assert token.balanceOf(safe) == owed == streamed(EPOCH_CAP, start, end, end - start)
     assert stream.claimable() == 0
-    warp_to(end + DEFAULT_CLAIM_GRACE + DAY)
+    warp_to(end + LATE)
     assert stream.claim() == 0 and token.balanceOf(safe) == owed
 
 
-def test_stop_later_than_the_claim_grace_logs_the_forfeit(create, make_spec, safe, token, ctx):
-    """A keeper later than the minter's claim grace: what can no longer be minted is logged as
-    forfeited when the programme stops, not left owed for ever."""
+def test_stop_long_after_the_end_still_pays_everything(create, make_spec, safe, token, ctx):
+    """A keeper 60 days late: the epoch minter has no deadline, so what accrued by the end is
+    paid in full when the programme stops (it used to be forfeited after a 30-day grace)."""
     ((programme, stream),) = create(make_spec("stream", safe, default_outcome="STOP"))
-    end = ctx["end"]
-    warp_to(end + DEFAULT_CLAIM_GRACE + DAY)
+    start, end = ctx["start"], ctx["end"]
+    warp_to(end + LATE)
     owed = stream.claimable()
-    assert owed > 0
+    assert owed == streamed(EPOCH_CAP, start, end, end - start)
     assert programme.advance() == STOPPED
-    (forfeit,) = events(stream, "Forfeited", call_via=programme)
-    assert (forfeit.minter, forfeit.amount) == (programme.minter(), owed)
-    assert stream.forfeited() == owed and stream.claimable() == 0
-    assert token.balanceOf(safe) == 0
+    assert events(stream, "Forfeited", call_via=programme) == []
+    assert stream.forfeited() == 0 and stream.claimable() == 0
+    assert token.balanceOf(safe) == owed
+
+
+def test_budget_pause_outlasting_the_epoch_forfeits_nothing(create, make_spec, safe, token, ctx):
+    """A Budget pause from before the epoch's end until 60 days after it: nothing could be
+    minted meanwhile, and nothing is lost — the stream is paid in full once the guardian
+    unpauses, and the programme continues into its next epoch."""
+    ((programme, stream),) = create(make_spec("stream", safe))
+    start, end = ctx["start"], ctx["end"]
+    warp_to(end - DAY)
+    ctx["budget"].pause(sender=ctx["guardian"])
+    warp_to(end + LATE)
+    assert programme.advance() == EVALUATING  # the switch waits for the Budget
+    ctx["budget"].unpause(sender=ctx["guardian"])
+    programme.advance()
+    assert programme.epoch() == 2
+    assert stream.forfeited() == 0
+    assert token.balanceOf(safe) == streamed(EPOCH_CAP, start, end, end - start)
 
 
 def test_stop_waits_for_a_paused_budget_instead_of_forfeiting(create, make_spec, safe, token, ctx):
@@ -215,5 +234,5 @@ def test_staking_stop_drips_what_stakers_earned(create, make_spec, lp_token, tok
     assert programme.advance() == STOPPED
     assert staking.held() >= earned
     assert token.balanceOf(staking.address) == staking.held()
-    warp_to(end + DEFAULT_CLAIM_GRACE + DAY)
+    warp_to(end + LATE)
     assert staking.claim(sender=staker) == earned

@@ -30,6 +30,7 @@ __all__ = [
     "format_bps",
     "format_date",
     "format_duration",
+    "format_fixed",
     "format_rate",
     "group",
     "parse_amount",
@@ -173,6 +174,14 @@ def format_amount(wei: int, token: str = "ZK", decimals: int = 18) -> str:
     if frac:
         text += "." + str(frac).rjust(decimals, "0").rstrip("0")
     return f"{sign}{text} {token}"
+
+
+def format_fixed(value: int, decimals: int = 18) -> str:
+    """A fixed-point integer as the exact decimal number it stands for, as a spec writes it:
+    ``1850500000000000000000`` at 18 decimals is ``1850.5``."""
+    whole, frac = divmod(abs(value), 10**decimals)
+    sign = "-" if value < 0 else ""
+    return sign + str(whole) + ("." + str(frac).rjust(decimals, "0").rstrip("0") if frac else "")
 
 
 def format_amount_short(wei: int, token: str = "ZK", decimals: int = 18) -> str:

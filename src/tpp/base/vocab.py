@@ -17,6 +17,7 @@ __all__ = [
     "ADMITTER_ROLE",
     "DEFAULT_ADMIN_ROLE",
     "FINAL_STATES",
+    "THRESHOLD_DECIMALS",
     "THROTTLE",
     "TOKEN_MINTER_ADMIN_ROLE",
     "TOKEN_MINTER_ROLE",
@@ -100,6 +101,10 @@ class Comparator(_Named):
 
 
 _SYMBOLS = {Comparator.NONE: "", Comparator.GT: ">", Comparator.GE: ">=", Comparator.LT: "<", Comparator.LE: "<="}
+
+# Decimals of a PAUSE oracle's threshold on chain (`oracle_feed.THRESHOLD_DECIMALS`): an
+# 18-decimal fixed-point number, compared with the feed's answer scaled to 18 decimals.
+THRESHOLD_DECIMALS = 18
 
 
 class ProposalState(_Named):

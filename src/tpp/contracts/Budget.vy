@@ -23,6 +23,12 @@
      Every global parameter is bounded (see the _MAX_ constants) so that no programme's
      48-bit times can overflow. Lowering a parameter binds later admissions only: admitted
      epochs keep their schedule.
+     The published curve is the truth: an admitted minter that ends early or leaves cap unused
+     `release`s its schedule, after which it may mint only the total it kept; the rest of its
+     cap returns to the allocation, its rate leaves the breakpoints from that second on, its
+     decision leaves the window it no longer ends in, and the supply curve drops to the kept
+     total from the release on (its past is left as it was, so the curve never claims less
+     than was minted by any past time).
      The aggregate rate is kept as a sorted linked list of breakpoints keyed by timestamp,
      each holding the rate in force until the next one. Epochs that end on the shared
      decision-cycle boundaries share breakpoints, so admission reads and writes a handful of
@@ -100,6 +106,10 @@ _MAX_CYCLE: constant(uint256) = 315_576_000
 # Largest delegate-load limit accepted (decisions per window): a window asking delegates for
 # more than a thousand decisions is no review at all, so a larger value is a typo, not a policy.
 _MAX_LOAD_LIMIT: constant(uint256) = 1_000
+# Set in a minter's packed schedule once it has released it (bits 0..223 hold the schedule).
+_RELEASED_BIT: constant(uint256) = 1 << 224
+# Bit offset of the release time in `_released` (below it: the kept total, 128 bits).
+_RELEASED_AT_SHIFT: constant(uint256) = 128
 # Breakpoint node layout: bit 255 marks a node, bits 200..247 the next node's time
 # (0 = last, 48 bits), bits 0..199 the aggregate rate (wei per second) from this node to the next.
 # Marks a stored breakpoint (bit 255), so a node with rate 0 and no successor is still set.
@@ -139,16 +149,20 @@ closed: public(bool)
 epoch_count: public(uint256)
 # Admitted minters in order of admission (0-based), for the supply-curve views.
 epoch_at: public(HashMap[uint256, address])
-# Packed (cap, start, end) per admitted minter in the `schedule` layout; 0 for minters never
-# admitted (a set cap marks the minter as admitted, since caps are never zero).
+# Packed (cap, start, end) per admitted minter in the `schedule` layout, plus _RELEASED_BIT once
+# released; 0 for minters never admitted (a set cap marks the minter as admitted, since caps
+# are never zero).
 _schedule: HashMap[address, uint256]
+# Per released minter: the total (wei) it kept (bits 0..127; it may never mint more) and the
+# time of its first release (bits 128..175), from which the supply curve counts only that total.
+_released: HashMap[address, uint256]
 # Tokens (wei) minted by each admitted minter.
 minted_by: public(HashMap[address, uint256])
 # Admitted epochs ending at each unix time (seconds). At a decision-cycle boundary this is the
 # number of decisions the evaluation window closing there asks of delegates; it is kept for
 # every end, on or off the calendar, so a later calendar change that makes an end a boundary
-# counts the epochs already ending there (as the spec checker does). Only grows: the Budget
-# has no release, so an epoch a programme stops early still counts (see `admit`).
+# counts the epochs already ending there (as the spec checker does). An epoch released before
+# its end no longer ends there, so its release takes it off again.
 window_load: public(HashMap[uint256, uint256])
 # Breakpoints of the aggregate rate, keyed by unix time; see _NODE_EXISTS for the layout.
 _node: HashMap[uint256, uint256]
@@ -163,6 +177,13 @@ event EpochAdmitted:
     start: uint256
     end: uint256
     rate: uint256
+
+
+event EpochReleased:
+    minter: indexed(address)
+    kept: uint256
+    released: uint256
+    released_at: uint256
 
 
 event InflationThresholdSet:
@@ -277,6 +298,8 @@ def mint(_to: address, _amount: uint256):
     assert block.timestamp >= start, "budget: epoch not started"
     new_minted: uint256 = self.minted_by[msg.sender] + _amount
     assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "budget: above schedule"
+    if packed & _RELEASED_BIT != 0:
+        assert new_minted <= self._released[msg.sender] & c.CAP_MASK, "budget: above released total"
     self.minted_by[msg.sender] = new_minted
     extcall TOKEN.mint(_to, _amount)
 
@@ -319,8 +342,7 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     # the epochs already admitted (a window may then carry more than the new limit, and admits
     # no more until it is raised). The boundary test reads the calendar only when the count
     # would break the limit, so the usual admission pays one counter read and write.
-    # Nothing ever decrements the count: the Budget has no release, and an epoch its programme
-    # stops or kills keeps its admitted schedule (a release would have to decrement it too).
+    # A release before the end takes the decision off again (see `release`).
     load: uint256 = self.window_load[end] + 1
     if load > self.load_limit:
         assert self._next_boundary(end - 1) != end, "budget: window load above limit"
@@ -337,6 +359,47 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     self.epoch_at[index] = minter
     self.epoch_count = index + 1
     log EpochAdmitted(minter=minter, admitter=msg.sender, cap=cap, start=start, end=end, rate=rate)
+
+
+@external
+def release(keep: uint256):
+    """
+    @notice The calling admitted minter ends its schedule now: from now on it may mint at most
+            `keep` more (and never more than has unlocked by now); the rest of its cap is
+            returned to the allocation, its rate leaves the breakpoints from now on, and its
+            decision leaves the window it was to end in if that is still ahead. A minter calls
+            it when its epoch is closed early (STOP, KILL) or ends with cap unused, so the
+            supply curve, the headroom and the allocation tell the truth.
+    @dev Only lowers: a second call may lower the kept total further, never raise it. Allowed
+         while the Budget is paused or closed (it mints nothing). A minter can only release
+         its own schedule (the caller is the key), so nobody can cut another's epoch.
+    @param keep Tokens (wei) the minter may still mint after this call; 0 to end minting.
+    """
+    packed: uint256 = self._schedule[msg.sender]
+    assert packed != 0, "budget: minter not admitted"
+    cap: uint256 = schedule._cap(packed)
+    start: uint256 = schedule._start(packed)
+    end: uint256 = schedule._end(packed)
+    minted: uint256 = self.minted_by[msg.sender]
+    unlocked: uint256 = linear_unlock._unlocked(cap, start, end, block.timestamp)
+    kept: uint256 = minted + min(keep, unlocked - minted)
+    old_total: uint256 = cap
+    released_at: uint256 = block.timestamp
+    if packed & _RELEASED_BIT != 0:
+        previous: uint256 = self._released[msg.sender]
+        old_total = previous & c.CAP_MASK
+        released_at = (previous >> _RELEASED_AT_SHIFT) & c.TIME_MASK
+        kept = min(kept, old_total)
+    else:
+        self._schedule[msg.sender] = packed | _RELEASED_BIT
+        if block.timestamp < end:
+            # The rest of the epoch is not emitted: free its rate and its decision.
+            rate: uint256 = (cap + (end - start) - 1) // (end - start)
+            self._sub_rate(max(block.timestamp, start), end, rate)
+            self.window_load[end] -= 1
+    self._released[msg.sender] = kept | (released_at << _RELEASED_AT_SHIFT)
+    self.committed -= old_total - kept
+    log EpochReleased(minter=msg.sender, kept=kept, released=old_total - kept, released_at=released_at)
 
 
 # --- global parameters (GAPs) ----------------------------------------------------------------
@@ -454,15 +517,27 @@ def schedule_of(minter: address) -> (uint256, uint256, uint256):
 @view
 def unlocked_of(minter: address, t: uint256) -> uint256:
     """
-    @notice The most `minter` may have minted by time `t` under its admitted schedule.
+    @notice The most `minter` may have minted by time `t` under its admitted schedule, as
+            released (from its release on: the total it kept).
     @param minter An epoch minter.
     @param t Unix time (seconds).
     @return Tokens (wei) unlocked by `t`; 0 if never admitted.
     """
-    packed: uint256 = self._schedule[minter]
-    if packed == 0:
-        return 0
-    return schedule._unlocked(packed, t)
+    return self._unlocked_of(minter, t)
+
+
+@external
+@view
+def released_of(minter: address) -> (bool, uint256, uint256):
+    """
+    @notice Whether `minter` has released its schedule, the total it kept and when.
+    @param minter An epoch minter.
+    @return (released, kept total in wei, time of the first release); (False, 0, 0) if not released.
+    """
+    if self._schedule[minter] & _RELEASED_BIT == 0:
+        return False, 0, 0
+    released: uint256 = self._released[minter]
+    return True, released & c.CAP_MASK, (released >> _RELEASED_AT_SHIFT) & c.TIME_MASK
 
 
 @external
@@ -472,11 +547,12 @@ def scheduled_supply(t: uint256) -> uint256:
     @notice The most that can have been minted through the Budget by time `t` under every
             epoch admitted so far: the curve market actors can model.
     @param t Unix time (seconds).
-    @return Tokens (wei) unlocked by `t`, summed over admitted minters.
+    @return Tokens (wei) unlocked by `t`, summed over admitted minters; a released minter
+            counts only its kept total from its release on.
     """
     total: uint256 = 0
     for i: uint256 in range(self.epoch_count, bound=_MAX_EPOCHS):
-        total += schedule._unlocked(self._schedule[self.epoch_at[i]], t)
+        total += self._unlocked_of(self.epoch_at[i], t)
     return total
 
 
@@ -501,14 +577,19 @@ def rate_at(t: uint256) -> uint256:
     @notice Aggregate scheduled emission rate (wei per second, each epoch's rate rounded up)
             in force at time `t`.
     @param t Unix time (seconds).
-    @return Wei per second, summed over the epochs whose [start, end) holds `t`.
+    @return Wei per second, summed over the epochs whose [start, end) holds `t` and which had
+            not released their schedule by `t`.
     """
     total: uint256 = 0
     for i: uint256 in range(self.epoch_count, bound=_MAX_EPOCHS):
-        packed: uint256 = self._schedule[self.epoch_at[i]]
+        minter: address = self.epoch_at[i]
+        packed: uint256 = self._schedule[minter]
         start: uint256 = schedule._start(packed)
         end: uint256 = schedule._end(packed)
-        if start <= t and t < end:
+        until: uint256 = end
+        if packed & _RELEASED_BIT != 0:
+            until = min(end, max(start, (self._released[minter] >> _RELEASED_AT_SHIFT) & c.TIME_MASK))
+        if start <= t and t < until:
             cap: uint256 = schedule._cap(packed)
             total += (cap + (end - start) - 1) // (end - start)
     return total
@@ -599,6 +680,23 @@ def _next_boundary(t: uint256) -> uint256:
 
 
 @internal
+@view
+def _unlocked_of(minter: address, t: uint256) -> uint256:
+    """
+    @dev See `unlocked_of`.
+    @param minter An epoch minter.
+    @param t Unix time (seconds).
+    @return Tokens (wei) unlocked by `t` under its schedule as released; 0 if never admitted.
+    """
+    packed: uint256 = self._schedule[minter]
+    if packed & _RELEASED_BIT != 0:
+        released: uint256 = self._released[minter]
+        if t >= (released >> _RELEASED_AT_SHIFT) & c.TIME_MASK:
+            return released & c.CAP_MASK
+    return schedule._unlocked(packed, t)
+
+
+@internal
 def _prune():
     """
     @dev Moves the head past breakpoints whose successor is already in the past, so walks
@@ -671,6 +769,28 @@ def _add_rate(start: uint256, end: uint256, rate: uint256, threshold: uint256):
         new_rate: uint256 = (node & _RATE_MASK) + rate
         assert new_rate <= threshold, "budget: rate above threshold"
         self._node[cursor] = (node & ~_RATE_MASK) | new_rate
+        cursor = (node >> _NEXT_SHIFT) & c.TIME_MASK
+    raise "budget: schedule too long"
+
+
+@internal
+def _sub_rate(start: uint256, end: uint256, rate: uint256):
+    """
+    @dev Takes `rate` off every breakpoint in [start, end): a released epoch's rest. The rate
+         was added over the admitted [start', end) with start' <= start, so every breakpoint
+         from start on carries at least `rate` and the subtraction cannot underflow.
+    @param start First second the epoch no longer emits (unix seconds); before `end`.
+    @param end The epoch's admitted end (unix seconds, exclusive).
+    @param rate The epoch's admitted rate, wei per second.
+    """
+    self._prune()
+    self._ensure_node(start, 0)
+    cursor: uint256 = start
+    for _: uint256 in range(_MAX_WALK):
+        if cursor == end:
+            return
+        node: uint256 = self._node[cursor]
+        self._node[cursor] = node - rate
         cursor = (node >> _NEXT_SHIFT) & c.TIME_MASK
     raise "budget: schedule too long"
 

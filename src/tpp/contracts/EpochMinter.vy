@@ -10,12 +10,16 @@
         `pause`/`unpause`/`close`, AccessControl, metadata URI), always with linear unlock.
         Lifecycle: the programme clones and initialises it for an epoch [start, end]; the
         Budget admits it; the epoch's mechanism mints as tokens unlock; minting stays open
-        `CLAIM_GRACE` seconds after `end` so what unlocked by `end` can still be collected
-        by a late keeper; the programme closes it when the next epoch opens or the programme
-        ends (STOP or KILL), after settling what it owes.
+        after `end`, with no deadline, until the programme closes it once the next epoch
+        opens or the programme ends (STOP or KILL), after settling what it owes. So a late
+        keeper or a long Budget pause never turns what accrued into tokens nobody can mint.
+        When the programme ends while nothing can be minted (a kill while the Budget is
+        paused), it `retire`s the minter instead: from then on it mints only what its
+        mechanism still owes. Closing and retiring release the unused cap to the Budget.
 @dev Invariants: `minted <= CAP * (now - START_TIME) / (UNLOCK_END - START_TIME)`, nothing
-     mints before start, after `EXPIRATION_TIME = UNLOCK_END + CLAIM_GRACE`, while paused or
-     after close. The implementation itself is born closed, so it can never mint.
+     mints before start, while paused or after close; after `retire(keep)` at most `keep`
+     more. `EXPIRATION_TIME` is the largest 48-bit time: no expiry by the clock. The
+     implementation itself is born closed, so it can never mint.
 @custom:kill `close()` by the DEFAULT_ADMIN_ROLE holder (the programme; as in
      ZkCappedMinterV2, close belongs to the admin) disables minting for good.
 """
@@ -56,13 +60,9 @@ exports: (
 MINTER_ROLE: public(constant(bytes32)) = c.MINTER_ROLE
 # Role that may pause and unpause: the programme (for its guardian).
 PAUSER_ROLE: public(constant(bytes32)) = c.PAUSER_ROLE
-# Longest claim grace accepted, in seconds: a year.
-_MAX_GRACE: constant(uint256) = 365 * 86_400
 
 # What every epoch minter mints through: the Budget. Shared by all clones.
 MINTABLE: public(immutable(IMintable))
-# Seconds after the unlock end during which unlocked tokens may still be minted.
-CLAIM_GRACE: public(immutable(uint256))
 
 # Packed (cap, start, unlock end) in the `schedule` layout; 0 until initialised, which is
 # what `initialize` checks.
@@ -85,24 +85,26 @@ event Closed:
     closer: address
 
 
+event Retired:
+    retirer: address
+    kept: uint256
+
+
 event MetadataURISet:
     uri: String[c.MAX_URI_LENGTH]
 
 
 @deploy
-def __init__(mintable: IMintable, claim_grace: uint256):
+def __init__(mintable: IMintable):
     """
     @notice Deploys the implementation every epoch clone delegates to.
     @param mintable The Budget.
-    @param claim_grace Seconds after an epoch's end during which minting stays open.
     """
     assert mintable.address != empty(address), "minter: zero mintable"
-    assert claim_grace <= _MAX_GRACE, "minter: grace above a year"
     access_control.__init__()
     pausable.__init__()
     access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     MINTABLE = mintable
-    CLAIM_GRACE = claim_grace
     # The implementation is never an epoch: mark it initialised and closed.
     self._schedule = 1
     self.closed = True
@@ -118,13 +120,13 @@ def initialize(admin: address, minter: address, cap: uint256, start_time: uint25
     @param cap Most tokens (wei) the epoch mints; 1 to 2**128 - 1.
     @param start_time First second minting is allowed; not in the past.
     @param unlock_end When the whole cap has unlocked (the epoch's end); not before
-           `start_time`; minting stays open CLAIM_GRACE seconds longer.
+           `start_time`; minting stays open after it until the minter is closed.
     """
     assert self._schedule == 0, "minter: already initialized"
     assert admin != empty(address), "minter: zero admin"
     assert cap != 0, "minter: zero cap"
     assert cap <= c.CAP_MASK, "minter: cap above uint128"
-    assert unlock_end + CLAIM_GRACE <= c.TIME_MASK, "minter: time beyond uint48"
+    assert unlock_end <= c.TIME_MASK, "minter: time beyond uint48"
     assert start_time <= unlock_end, "minter: start after expiration"
     assert start_time >= block.timestamp, "minter: start in the past"
     self._schedule = schedule._pack(cap, start_time, unlock_end)
@@ -151,7 +153,6 @@ def mint(_to: address, _amount: uint256):
     new_minted: uint256 = self.minted + _amount
     assert new_minted <= cap, "minter: cap exceeded"
     assert block.timestamp >= start, "minter: not started"
-    assert block.timestamp <= end + CLAIM_GRACE, "minter: expired"
     assert new_minted <= linear_unlock._unlocked(cap, start, end, block.timestamp), "minter: above linear unlock"
     self.minted = new_minted
     extcall MINTABLE.mint(_to, _amount)
@@ -183,13 +184,65 @@ def unpause():
 @external
 def close():
     """
-    @notice Disables minting for good.
+    @notice Disables minting for good, and releases the cap it did not mint to the Budget.
     @dev DEFAULT_ADMIN_ROLE only (the programme); closing twice reverts.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     assert not self.closed, "minter: closed"
+    self._close()
+
+
+@external
+def retire(keep: uint256):
+    """
+    @notice Ends the epoch now but keeps `keep` mintable: from now on the minter mints at most
+            `keep` more (never more than has unlocked by now), with no deadline, and the rest
+            of its cap is released to the Budget. The programme calls it when it ends while
+            nothing can be minted (a kill while the Budget is paused), so what its mechanism
+            owes stays claimable. With nothing kept it closes the minter.
+    @dev DEFAULT_ADMIN_ROLE only (the programme); reverts once closed. A later `retire` can
+         only lower what is kept.
+    @param keep Tokens (wei) it may still mint: what the mechanism still owes.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert not self.closed, "minter: closed"
+    packed: uint256 = self._schedule
+    start: uint256 = schedule._start(packed)
+    end: uint256 = schedule._end(packed)
+    minted: uint256 = self.minted
+    unlocked: uint256 = schedule._unlocked(packed, block.timestamp)
+    kept: uint256 = min(keep, unlocked - minted)
+    if kept == 0:
+        self._close()
+        return
+    # Everything kept has unlocked: the schedule becomes a cliff at min(end, now) >= start.
+    self._schedule = schedule._pack(minted + kept, start, min(end, block.timestamp))
+    self._release(kept)
+    log Retired(retirer=msg.sender, kept=kept)
+
+
+@internal
+def _close():
+    """
+    @dev Closes for good and tells the Budget nothing more will be minted. No parameters,
+         nothing returned.
+    """
     self.closed = True
+    self._release(0)
     log Closed(closer=msg.sender)
+
+
+@internal
+def _release(keep: uint256):
+    """
+    @dev Tells what this minter mints through that it will mint at most `keep` more, so the
+         Budget returns the rest of the cap to the allocation and the supply curve. Tolerates
+         a parent without `release` (a CappedMinter above a nested minter).
+    @param keep Tokens (wei) still to be minted.
+    """
+    success: bool = raw_call(
+        MINTABLE.address, abi_encode(keep, method_id=method_id("release(uint256)")), revert_on_failure=False
+    )
 
 
 @external
@@ -237,10 +290,11 @@ def UNLOCK_END() -> uint48:
 @view
 def EXPIRATION_TIME() -> uint48:
     """
-    @notice Last second minting is allowed: the epoch's end plus the claim grace.
-    @return UNLOCK_END + CLAIM_GRACE (unix time).
+    @notice Last second minting is allowed (ZkCappedMinterV2 surface): an epoch minter has no
+            expiry by the clock — it mints what unlocked until its programme closes it.
+    @return The largest 48-bit time, 2**48 - 1.
     """
-    return convert(schedule._end(self._schedule) + CLAIM_GRACE, uint48)
+    return convert(c.TIME_MASK, uint48)
 
 
 @external
@@ -279,12 +333,12 @@ def unlocked_at(t: uint256) -> uint256:
 def mintable_now() -> uint256:
     """
     @notice What the mechanism could mint in this block (this minter's rules only).
-    @return Tokens (wei): 0 when closed, paused or outside the window; else unlocked - minted.
+    @return Tokens (wei): 0 when closed, paused or before the start; else unlocked - minted.
     """
     packed: uint256 = self._schedule
     start: uint256 = schedule._start(packed)
     end: uint256 = schedule._end(packed)
-    if self.closed or pausable.paused or block.timestamp < start or block.timestamp > end + CLAIM_GRACE:
+    if self.closed or pausable.paused or block.timestamp < start:
         return 0
     limit: uint256 = linear_unlock._unlocked(schedule._cap(packed), start, end, block.timestamp)
     return limit - min(limit, self.minted)

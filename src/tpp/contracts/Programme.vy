@@ -21,19 +21,20 @@
      Deployed as a minimal proxy of one implementation; `initialize` runs in the factory's
      transaction. Hot fields are packed into two storage words.
      Every way into a final state settles the epoch (a halted minter is unpaused for it): what
-     accrued is paid or dripped, or logged as `Forfeited` when the minter can no longer mint
-     it; then the minter is closed. An epoch that would be shorter than its evaluation window
+     accrued is paid or dripped and the minter is closed, releasing its unused cap to the
+     Budget; a kill while the Budget is paused retires the minter instead, keeping what is
+     owed claimable. Nothing accrued is forfeited on any path tpp controls. An epoch that would be shorter than its evaluation window
      (a late keeper just before a boundary) runs to the following boundary instead.
 @custom:kill `kill()` by the TPP executor: settles the mechanism, halts it, closes the epoch
      minter; final. The guardian can only halt and resume emission.
 """
 
-from .interfaces import IAggregatorV3
 from .interfaces import IBudget
 from .interfaces import IEpochMinter
 from .interfaces import IMechanism
 from .interfaces import IProgramme
 from . import constants as c
+from . import oracle_feed
 from . import programme_spec
 
 implements: IProgramme
@@ -153,9 +154,11 @@ _cfg: uint256
 _run: uint256
 # The epoch cap (wei) an ITERATE decision asks for; applied when the epoch ends.
 pending_cap: public(uint256)
-# PAUSE condition oracle (an AggregatorV3; empty: wait for a vote).
-oracle: public(IAggregatorV3)
-# The oracle answer the comparator compares against (in the oracle's units).
+# PAUSE condition oracle (an AggregatorV3) and the oldest answer that counts (seconds), packed
+# in the `oracle_feed` layout; 0 (no oracle: a pause waits for a vote) unless an oracle is set.
+_oracle: uint256
+# What the comparator compares the oracle's answer with: an 18-decimal fixed-point number
+# (1850.5 is 1850.5 * 10**18), whatever the feed's decimals.
 oracle_threshold: public(int256)
 # Dials by name, packed (dial layout above); 0 for undeclared dials.
 _dial: HashMap[bytes32, uint256]
@@ -193,6 +196,15 @@ event DialMoved:
     new_value: uint256
     steward: address
     reason: String[128]
+
+
+event AdmissionDeferred:
+    programme: indexed(address)
+    epoch: indexed(uint256)
+    cap: uint256
+    start: uint256
+    end: uint256
+    headroom: uint256
 
 
 event GuardianHalt:
@@ -255,7 +267,8 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
     assert spec.max_pause <= c.TIME_MASK, "programme: time beyond uint48"
     if spec.oracle != empty(address):
         assert spec.comparator >= _GREATER and spec.comparator <= _LESS_OR_EQUAL, "programme: bad comparator"
-        self.oracle = IAggregatorV3(spec.oracle)
+        assert spec.oracle_max_age != 0 and spec.oracle_max_age <= c.TIME_MASK, "programme: bad oracle max age"
+        self._oracle = oracle_feed._pack(spec.oracle, spec.oracle_max_age)
         self.oracle_threshold = spec.threshold
 
     self.mechanism = IMechanism(mechanism)
@@ -270,7 +283,9 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
         | (spec.max_epochs << _CFG_MAX_EPOCHS)
         | (spec.iterate_cap_bps << _CFG_ITERATE_BPS)
     )
-    self._run = (spec.max_pause << _RUN_MAX_PAUSE) | (convert(spec.comparator, uint256) << _RUN_COMPARATOR)
+    # The comparator means something only with an oracle (`comparator()` is 0 without one).
+    comparator: uint256 = convert(spec.comparator, uint256) if spec.oracle != empty(address) else 0
+    self._run = (spec.max_pause << _RUN_MAX_PAUSE) | (comparator << _RUN_COMPARATOR)
     for dial: programme_spec.Dial in spec.dials:
         assert dial.lower <= dial.initial and dial.initial <= dial.upper, "programme: dial outside bounds"
         assert dial.upper <= _U32 and dial.step <= dial.upper, "programme: dial above uint32"
@@ -344,7 +359,7 @@ def resume():
     self._advance()
     assert self._run_state(self._run) == _PAUSED, "programme: not paused"
     assert not staticcall BUDGET.paused(), "programme: budget paused"
-    self._resume("resumed by vote")
+    assert self._resume("resumed by vote"), "programme: budget has no room"
 
 
 @external
@@ -621,10 +636,33 @@ def next_transition() -> (uint8, uint256):
 @view
 def pause_condition_met() -> bool:
     """
-    @notice Whether the oracle condition that ends a PAUSE holds now.
-    @return False without an oracle or when it fails; else the comparison's result.
+    @notice Whether the oracle condition that ends a PAUSE holds now: the feed's latest answer
+            is fresh (at most `oracle_max_age` old), from a complete round, positive, and
+            compares with `oracle_threshold` (both at 18 decimals) as `comparator` says.
+    @return False without an oracle or when the feed fails or answers badly; else the
+            comparison's result.
     """
     return self._condition_met()
+
+
+@external
+@view
+def oracle() -> address:
+    """
+    @notice The AggregatorV3 feed whose answer can end a PAUSE.
+    @return The feed; empty when a pause waits for a vote.
+    """
+    return oracle_feed._feed(self._oracle)
+
+
+@external
+@view
+def oracle_max_age() -> uint256:
+    """
+    @notice The oldest oracle answer that counts for the PAUSE condition.
+    @return Seconds since the answer's `updatedAt`; 0 without an oracle.
+    """
+    return oracle_feed._max_age(self._oracle)
 
 
 # --- internal ------------------------------------------------------------------------------
@@ -720,10 +758,14 @@ def _step() -> bool:
 def _apply_outcome(run: uint256, end: uint256) -> bool:
     """
     @dev Applies the pending (or default) outcome at the end of the evaluated epoch: stops,
-         pauses, or opens the next epoch (which stops the programme if the Budget refuses it).
+         pauses, or opens the next epoch. While the Budget cannot take the next epoch for
+         lack of room (threshold, allocation, share or window load), the transition and the
+         decision stay due and every later `advance()` retries, so a temporarily full Budget
+         never stops a programme governance chose to continue; a closed Budget, or a refusal
+         for any other reason, stops it with the Budget's reason.
     @param run The packed run state.
     @param end The evaluated epoch's end (unix seconds).
-    @return Whether a transition was applied (False only while a paused Budget holds it).
+    @return Whether a transition was applied (False while a paused or full Budget holds it).
     """
     decided: uint8 = self._run_outcome(run)
     outcome: uint8 = decided
@@ -732,33 +774,39 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
     epoch: uint256 = self._run_epoch(run)
     if outcome != _OUTCOME_PAUSE and staticcall BUDGET.paused():
         # Wait for the Budget's guardian: the transition, and the decision, stay due. Opening
-        # an epoch needs an admission, and stopping settles the epoch, which would forfeit
-        # everything still owed if it minted through a paused Budget.
+        # an epoch needs an admission, and stopping settles the epoch, which mints.
         return False
 
-    # The pending decision was for the epoch that just ended: clear it.
-    self._run = run & ~(c.BYTE_MASK << _RUN_OUTCOME)
-
     if outcome == _OUTCOME_STOP:
+        self._clear_outcome()
         if decided == 0:
             self._stop("default: stop")
         else:
             self._stop("decided: stop")
         return True
     if outcome == _OUTCOME_PAUSE:
+        self._clear_outcome()
         self._run = (self._run & ~(c.TIME_MASK << _RUN_PAUSED_AT)) | (block.timestamp << _RUN_PAUSED_AT)
         self._set_state(_PAUSED, "decided: pause")
         return True
     if epoch >= self._cfg_max_epochs(self._cfg):
+        self._clear_outcome()
         self._stop("last epoch ended")
         return True
-    if outcome == _OUTCOME_ITERATE:
-        self._cfg = (self._cfg & ~_CAP_BITS) | self.pending_cap
 
+    full_cap: uint256 = self._cfg_cap(self._cfg)
+    if outcome == _OUTCOME_ITERATE:
+        full_cap = self.pending_cap
     duration: uint256 = self._cfg_duration(self._cfg)
     start: uint256 = max(end, block.timestamp)
     new_end: uint256 = self._aligned_end(start, duration)
-    cap: uint256 = self._prorated(start, new_end, duration)
+    cap: uint256 = full_cap * (new_end - start) // duration
+    if not self._room_for(start, new_end, cap):
+        return False
+
+    self._clear_outcome()
+    if outcome == _OUTCOME_ITERATE:
+        self._cfg = (self._cfg & ~_CAP_BITS) | full_cap
     reason: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if reason != "":
         self._stop(reason)
@@ -773,12 +821,42 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
 
 
 @internal
+def _clear_outcome():
+    """
+    @dev Clears the pending decision: it was for the epoch that just ended. No parameters,
+         nothing returned.
+    """
+    self._run = self._run & ~(c.BYTE_MASK << _RUN_OUTCOME)
+
+
+@internal
+def _room_for(start: uint256, end: uint256, cap: uint256) -> bool:
+    """
+    @dev Whether the Budget has room to admit an epoch of `cap` over [start, end] now; logs
+         `AdmissionDeferred` when it has not (the caller then waits and retries later).
+         A closed Budget reports room, so the admission itself fails and stops the programme.
+    @param start The epoch's start (unix seconds).
+    @param end The epoch's end (unix seconds).
+    @param cap The epoch's cap (wei).
+    @return True when the admission may be tried now.
+    """
+    if cap == 0 or staticcall BUDGET.closed():
+        return True
+    room: uint256 = staticcall BUDGET.headroom(start, end)
+    if room >= cap:
+        return True
+    log AdmissionDeferred(programme=self, epoch=self._run_epoch(self._run), cap=cap, start=start, end=end, headroom=room)
+    return False
+
+
+@internal
 def _resume(reason: String[_MAX_REASON]) -> bool:
     """
-    @dev Leaves PAUSED: opens a new epoch from now, or stops after the last epoch or when
-         the Budget refuses the new epoch.
+    @dev Leaves PAUSED: opens a new epoch from now, or stops after the last epoch or when the
+         Budget refuses the new epoch for any reason but lack of room (then it stays PAUSED
+         and a later `advance()` or vote retries).
     @param reason The transition reason to log when the new epoch opens.
-    @return Whether a transition was applied (False only while the Budget is paused).
+    @return Whether a transition was applied (False while the Budget is paused or full).
     """
     run: uint256 = self._run
     epoch: uint256 = self._run_epoch(run)
@@ -792,6 +870,8 @@ def _resume(reason: String[_MAX_REASON]) -> bool:
     start: uint256 = block.timestamp
     new_end: uint256 = self._aligned_end(start, duration)
     cap: uint256 = self._prorated(start, new_end, duration)
+    if not self._room_for(start, new_end, cap):
+        return False
     failure: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if failure != "":
         self._stop(failure)
@@ -900,29 +980,28 @@ def _open_epoch(start: uint256, end: uint256, cap: uint256, epoch: uint256) -> S
 @view
 def _condition_met() -> bool:
     """
-    @dev Reads the oracle without ever reverting: a failing or short answer counts as "not met".
+    @dev Reads the oracle through `oracle_feed`: only a fresh, complete, positive answer
+         counts, compared at 18 decimals; a feed that reverts, answers badly or burns gas
+         counts as "not met" at a bounded cost (its gas caps), so it never blocks `advance()`.
+         Reverts only when the caller left too little gas for a full read (see `oracle_feed`).
     @return Whether the PAUSE condition holds now.
     """
-    oracle: address = self.oracle.address
-    if oracle == empty(address):
+    word: uint256 = self._oracle
+    if word == 0:
         return False
-    success: bool = False
-    response: Bytes[160] = b""
-    success, response = raw_call(
-        oracle, method_id("latestRoundData()"), max_outsize=160, is_static_call=True, revert_on_failure=False
-    )
-    if not success or len(response) < 160:
+    counts: bool = False
+    sign: int8 = 0
+    counts, sign = oracle_feed._compare(word, self.oracle_threshold)
+    if not counts:
         return False
-    answer: int256 = convert(convert(slice(response, 32, 32), bytes32), int256)
-    threshold: int256 = self.oracle_threshold
     comparator: uint8 = self._run_comparator(self._run)
     if comparator == _GREATER:
-        return answer > threshold
+        return sign > 0
     if comparator == _GREATER_OR_EQUAL:
-        return answer >= threshold
+        return sign >= 0
     if comparator == _LESS:
-        return answer < threshold
-    return answer <= threshold
+        return sign < 0
+    return sign <= 0
 
 
 @internal
@@ -953,25 +1032,51 @@ def _stop(reason: String[_MAX_REASON]):
 @internal
 def _settle(halt: bool):
     """
-    @dev The final settlement: what accrued is paid (stream) or dripped (staking) now, or —
-         when the minter can no longer mint it (a keeper later than the claim grace) —
-         forfeited and logged by the mechanism (`Forfeited`); then the minter is closed, so a
-         final programme leaves nothing owed against a minter nobody can unpause. What accrued
-         before a guardian halt is owed, so a halted (paused) minter is unpaused first. A
-         failing mechanism must not block the end of a programme, so its calls may fail.
+    @dev The final settlement: what accrued is paid (stream) or dripped (staking) now; then
+         the minter is closed, which releases its unused cap to the Budget. What accrued
+         before a guardian halt is owed, so a halted (paused) minter is unpaused first. When
+         nothing can be minted now (a kill while the Budget is paused: the other ways into a
+         final state wait for the Budget), accrual is stopped and the minter is retired
+         instead of closed: it keeps exactly what the mechanism still owes mintable, with no
+         deadline, so nothing accrued is ever lost. A failing mechanism must not block the
+         end of a programme, so its calls may fail.
     @param halt Whether to halt the mechanism too (a kill, possibly before the epoch's end).
     """
     minter: IEpochMinter = self.minter
+    mechanism: address = self.mechanism.address
     closed: bool = staticcall minter.closed()
     if not closed and staticcall minter.paused():
         extcall minter.unpause()
-    settled: bool = raw_call(self.mechanism.address, method_id("settle()"), revert_on_failure=False)
+    if not closed and staticcall BUDGET.paused():
+        # Halting ticks the clock, so `accrued` below counts up to now; nothing accrues after.
+        halted: bool = raw_call(mechanism, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False)
+        extcall minter.retire(self._owed(mechanism, minter))
+        return
+    settled: bool = raw_call(mechanism, method_id("settle()"), revert_on_failure=False)
     if halt:
-        halted: bool = raw_call(
-            self.mechanism.address, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False
-        )
+        halted: bool = raw_call(mechanism, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False)
     if not closed:
         extcall minter.close()
+
+
+@internal
+@view
+def _owed(mechanism: address, minter: IEpochMinter) -> uint256:
+    """
+    @dev What the mechanism has accrued against `minter` and not minted yet, read without
+         ever reverting (a failing mechanism owes nothing it can prove).
+    @param mechanism The programme's mechanism.
+    @param minter The epoch's minter.
+    @return Wei owed.
+    """
+    success: bool = False
+    response: Bytes[32] = b""
+    success, response = raw_call(mechanism, method_id("accrued()"), max_outsize=32, is_static_call=True, revert_on_failure=False)
+    if not success or len(response) < 32:
+        return 0
+    accrued: uint256 = convert(response, uint256)
+    minted: uint256 = staticcall minter.minted()
+    return accrued - min(accrued, minted)
 
 
 # --- packed fields -------------------------------------------------------------------------

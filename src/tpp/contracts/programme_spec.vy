@@ -49,11 +49,14 @@ struct ProgrammeSpec:
     # May halt emission at once (and lift the halt); never kills.
     guardian: address
     # PAUSE condition: an AggregatorV3 oracle (empty: wait for a vote), how to compare its
-    # answer with the threshold (1 >, 2 >=, 3 <, 4 <=), and the longest pause in seconds.
+    # answer with the threshold (1 >, 2 >=, 3 <, 4 <=), the threshold as an 18-decimal
+    # fixed-point number (whatever the feed's decimals), and the longest pause in seconds.
     oracle: address
     comparator: uint8
     threshold: int256
     max_pause: uint256
+    # Oldest oracle answer that counts, in seconds (1 to 2**48 - 1 with an oracle; else ignored).
+    oracle_max_age: uint256
     # Research questions and KPIs set at proposal time.
     metadata_uri: String[MAX_URI]
     dials: DynArray[Dial, MAX_DIALS]

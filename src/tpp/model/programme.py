@@ -7,10 +7,7 @@ from dataclasses import dataclass, field
 from tpp.base.vocab import ZERO_ADDRESS, Comparator, Outcome, dial_id
 from tpp.model import kinds
 
-__all__ = ["DEFAULT_CLAIM_GRACE", "DialSpec", "ProgrammeSpec"]
-
-# Seconds after an epoch's end during which its minter still mints what unlocked by the end.
-DEFAULT_CLAIM_GRACE = 30 * 86_400
+__all__ = ["DialSpec", "ProgrammeSpec"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,9 @@ class ProgrammeSpec:
     steward: str = ZERO_ADDRESS
     oracle: str = ZERO_ADDRESS
     comparator: str | None = None
-    threshold: int = 0
+    threshold: int = 0  # an 18-decimal fixed-point number (THRESHOLD_DECIMALS), whatever the feed's decimals
     max_pause: int = 0
+    oracle_max_age: int = 0  # seconds: the oldest oracle answer that counts (required with an oracle)
     metadata_uri: str = ""
     dials: tuple[DialSpec, ...] = field(default_factory=tuple)
 
@@ -70,6 +68,7 @@ class ProgrammeSpec:
             Comparator.from_symbol(self.comparator) if self.comparator else Comparator.NONE,
             self.threshold,
             self.max_pause,
+            self.oracle_max_age,
             self.metadata_uri,
             [d.as_tuple() for d in self.dials],
         )

@@ -91,6 +91,7 @@ def _chain_spec(p, stake_tokens: dict[str, Any], chain: Chain, stack) -> Any:
         oracle=ZERO_ADDRESS,
         comparator=None,
         threshold=0,
+        oracle_max_age=0,
     )
 
 

@@ -76,7 +76,7 @@ _UNBOUNDED = 1 << 255  # stands in for a bound that did not parse
 # and timelock delay (10 min), plus a minute of transactions: a first start must be at least
 # this far ahead. Set `vote_lead` in [globals] to your governor's (ZKsync's take weeks).
 DEFAULT_VOTE_LEAD = 60 + 3_600 + 600 + 60
-INT256_MIN, INT256_MAX = -(1 << 255), (1 << 255) - 1
+INT256_MAX = (1 << 255) - 1  # the oracle threshold (programme_spec.threshold)
 MAX_URI = 256  # bytes (programme_spec.MAX_URI)
 MAX_DIALS = 4  # programme_spec.MAX_DIALS
 # Dials each mechanism understands, with the largest value it accepts.
@@ -374,8 +374,8 @@ class PauseModel(_Model):
     max_pause: OptDuration = None
     oracle: Address = None
     comparator: Comparator = None
-    threshold: Number = None
-    decimals: Whole = 8
+    threshold: Number = None  # in the feed's unit ("1850.5"), stored with THRESHOLD_DECIMALS
+    oracle_max_age: OptDuration = None
 
 
 class _ProgrammeFields(_Model):
@@ -637,6 +637,11 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
         return _FIELDS[kind]
 
     for path, message in pydantic_problems(exc, base, known):
+        if kind == "programme" and path[-2:] == ("pause", "decimals") and message.startswith("unknown key"):
+            message = (
+                "unknown key: the programme reads the feed's decimals() on chain, so write `threshold` in the feed's "
+                'unit (e.g. "1850.5") and remove `decimals`'
+            )
         src.error(path, message)
 
 
@@ -810,6 +815,8 @@ def _globals_from(table: dict, src: _Source, base: tuple) -> GlobalParams | None
         # Keep checking the programmes with what did parse: every problem is reported at once.
         model = _partial(GlobalsModel, table, context)
     failed = set(getattr(model, "failed", ()))
+    if model.decimals is not None and model.decimals != decimals:
+        failed.add("decimals")  # outside 0..36 (reported above): amounts cannot be read in it
     if model.inflation_threshold is not None and model.inflation_threshold > MAX_THRESHOLD:
         failed.add("inflation_threshold")
         src.error(base + ("inflation_threshold",), "is above the Budget's largest threshold (2**200 - 1 wei/s)")
@@ -1067,7 +1074,7 @@ def _programme_rules(
         )
 
     # Pause condition.
-    oracle, comparator, threshold, max_pause = ZERO, None, 0, 0
+    oracle, comparator, threshold, max_pause, oracle_max_age = ZERO, None, 0, 0, 0
     if m.pause is not None:
         p = m.pause
         pbase = ("pause",)
@@ -1079,21 +1086,31 @@ def _programme_rules(
             if p.comparator is None:
                 err(pbase + ("oracle",), 'an oracle needs `comparator` (">", ">=", "<" or "<=") and `threshold`')
             if p.threshold is None:
-                err(pbase + ("oracle",), 'an oracle needs `threshold` (in the feed\'s units, e.g. "1850.5")')
+                err(pbase + ("oracle",), 'an oracle needs `threshold` (in the feed\'s unit, e.g. "1850.5")')
+            if p.oracle_max_age is None:
+                err(
+                    pbase + ("oracle",),
+                    'an oracle needs `oracle_max_age`, the oldest answer that counts (e.g. "1d" for a feed that '
+                    "updates at least daily; an older answer never ends a pause)",
+                )
+            elif p.oracle_max_age is not None and not 0 < p.oracle_max_age <= UINT48:
+                what = "must be longer than zero" if p.oracle_max_age == 0 else "is longer than uint48 seconds"
+                err(pbase + ("oracle_max_age",), f'{what} (try "1d"; programme: bad oracle max age)')
+            elif p.oracle_max_age is not None:
+                oracle_max_age = p.oracle_max_age
             comparator = p.comparator
             if p.threshold is not None:
-                if not 0 <= p.decimals <= 36:
-                    err(pbase + ("decimals",), f"{p.decimals} is outside 0..36")
+                scaled = p.threshold * (Decimal(10) ** vocab.THRESHOLD_DECIMALS)
+                if scaled != scaled.to_integral_value():
+                    err(pbase + ("threshold",), f"has more than {vocab.THRESHOLD_DECIMALS} decimals")
+                elif scaled <= 0:
+                    err(pbase + ("threshold",), "must be more than zero: only a positive answer counts")
+                elif int(scaled) > INT256_MAX:
+                    err(pbase + ("threshold",), f"is above int256 at {vocab.THRESHOLD_DECIMALS} decimals")
                 else:
-                    scaled = p.threshold * (Decimal(10) ** p.decimals)
-                    if scaled != scaled.to_integral_value():
-                        err(pbase + ("threshold",), f"has more digits than the feed's {p.decimals} decimals")
-                    elif not INT256_MIN <= int(scaled) <= INT256_MAX:
-                        err(pbase + ("threshold",), "is outside int256")
-                    else:
-                        threshold = int(scaled)
-        elif p.comparator is not None or p.threshold is not None:
-            key = "comparator" if p.comparator is not None else "threshold"
+                    threshold = int(scaled)
+        elif p.comparator is not None or p.threshold is not None or p.oracle_max_age is not None:
+            key = next(k for k in ("comparator", "threshold", "oracle_max_age") if getattr(p, k) is not None)
             err(pbase + (key,), "needs an `oracle` (without one, a pause waits for a vote)")
 
     # Dials.
@@ -1162,6 +1179,7 @@ def _programme_rules(
         comparator=comparator,
         threshold=threshold,
         max_pause=max_pause,
+        oracle_max_age=oracle_max_age,
         metadata_uri=m.metadata_uri,
         dials=tuple(dials),
         description=m.description,
@@ -1300,7 +1318,9 @@ def summarize(spec: SpecFile) -> list[str]:
         out.append(people)
         if p.oracle != ZERO:
             out.append(
-                f"  pause ends when oracle {p.oracle} answer {p.comparator} {p.threshold} (raw), or after {d(p.max_pause) if p.max_pause else 'no limit'}"
+                f"  pause ends when oracle {p.oracle} answers {p.comparator} {units.format_fixed(p.threshold, vocab.THRESHOLD_DECIMALS)} "
+                f"(in the feed's unit, whatever its decimals; answers older than {d(p.oracle_max_age)} do not count), "
+                f"or after {d(p.max_pause) if p.max_pause else 'no limit'}"
             )
         elif p.max_pause:
             out.append(f"  a pause waits for a vote, at most {d(p.max_pause)}")
@@ -1413,6 +1433,10 @@ kpis = ["merged pull requests per month", "monthly active contracts deployed"]
 
 [programme.builders-stream.pause]     # optional: how a PAUSE ends
 max_pause = "60d"                     # no oracle: a vote resumes it, or it stops after 60d
+# oracle = "0x…"                      # or an AggregatorV3 feed ends it when its answer …
+# comparator = ">="                   # … compares so with
+# threshold = "1850.5"                # this, in the feed's unit (whatever its decimals),
+# oracle_max_age = "1d"               # counting only answers at most this old
 
 [programme.builders-stream.dials.throttle_bps]
 initial = "100%"                      # share of the unlocking emission passed on

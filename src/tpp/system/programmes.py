@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tpp.model import kinds
-from tpp.model.programme import DEFAULT_CLAIM_GRACE
 
 if TYPE_CHECKING:
     from tpp.chain import Chain
@@ -33,13 +32,11 @@ class ProgrammeLayer:
         return self.mechanism_implementations["staking"]
 
 
-def deploy_programme_layer(
-    chain: Chain, budget: Any, token: Any, executor: str, *, claim_grace: int = DEFAULT_CLAIM_GRACE, sender: str | None = None
-) -> ProgrammeLayer:
+def deploy_programme_layer(chain: Chain, budget: Any, token: Any, executor: str, *, sender: str | None = None) -> ProgrammeLayer:
     """Deploy the implementations every programme, mechanism and epoch minter is a clone of
     (one per registered mechanism kind), and the factory that only `executor` (the TPP
     executor) can drive."""
-    minter = chain.deploy("EpochMinter", budget.address, claim_grace, sender=sender)
+    minter = chain.deploy("EpochMinter", budget.address, sender=sender)
     programme = chain.deploy("Programme", budget.address, executor, minter.address, sender=sender)
     handles = {"token": token, "budget": budget}
     ordered = sorted(kinds.all_kinds(), key=lambda k: k.code)

@@ -42,6 +42,7 @@ from tpp.base.errors import UserError
 from tpp.base.vocab import (
     ADMITTER_ADMIN_ROLE,
     DEFAULT_ADMIN_ROLE,
+    THRESHOLD_DECIMALS,
     THROTTLE,
     TOKEN_MINTER_ADMIN_ROLE,
     TOKEN_MINTER_ROLE,
@@ -368,7 +369,9 @@ def _portfolio_text(payload: Payload, spec: SpecFile) -> str:
             rows.append(
                 (
                     "pause",
-                    f"ends when oracle `{p.oracle}` reads {p.comparator} {p.threshold} (raw), at most {dur(p.max_pause) if p.max_pause else 'no limit'}",
+                    f"ends when oracle `{p.oracle}` reads {p.comparator} {units.format_fixed(p.threshold, THRESHOLD_DECIMALS)} (in the feed's unit, "
+                    f"any decimals; answers older than {dur(p.oracle_max_age)} do not count), "
+                    f"at most {dur(p.max_pause) if p.max_pause else 'no limit'}",
                 )
             )
         elif p.max_pause:
@@ -699,7 +702,10 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
     if int(f["steward"], 16):
         parts.append(f"steward {to_checksum_address(f['steward'])}")
     if int(f["oracle"], 16):
-        parts.append(f"pause oracle {to_checksum_address(f['oracle'])} {_comparator_symbol(f['comparator'])} {f['threshold']}")
+        parts.append(
+            f"pause oracle {to_checksum_address(f['oracle'])} {_comparator_symbol(f['comparator'])} "
+            f"{units.format_fixed(f['threshold'], THRESHOLD_DECIMALS)}, answers at most {dur(f['oracle_max_age'])} old"
+        )
     if f["max_pause"]:
         parts.append(f"max pause {dur(f['max_pause'])}")
     if f["metadata_uri"]:
