@@ -249,6 +249,14 @@ def test_budget_mint_is_gated_by_admission_not_by_role(actor, budget, actors):
 
 
 @pytest.mark.parametrize("actor", ACTORS)
+def test_budget_release_is_gated_by_admission_not_by_role(actor, budget, actors):
+    """Budget.release has no role either: the caller is the key, so an admitted minter can
+    only release its own schedule, and none of the actors is one."""
+    with boa.reverts("budget: minter not admitted"):
+        budget.release(0, sender=actors[actor])
+
+
+@pytest.mark.parametrize("actor", ACTORS)
 def test_default_admin_role_is_granted_by_nobody(actor, matrix_minter, actors):
     """Not even by the admin: CappedMinter's admin can be neither multiplied nor handed on."""
     for account in (actors[actor], _grantee()):

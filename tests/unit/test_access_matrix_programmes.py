@@ -100,6 +100,7 @@ MATRIX = [
     ("EpochMinter.mint", "stream", ROLE_MISSING, _running, lambda w, s: w["minter"].mint(w["actors"]["safe"], 1, sender=s)),
     ("EpochMinter.pause", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].pause(sender=s)),
     ("EpochMinter.close", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].close(sender=s)),
+    ("EpochMinter.retire", "stream_p", ROLE_MISSING, _running, lambda w, s: w["minter"].retire(1, sender=s)),
     ("EpochMinter.setMetadataURI", "stream_p", ROLE_MISSING, None, lambda w, s: w["minter"].setMetadataURI("ipfs://x", sender=s)),
     (
         "EpochMinter.grantRole(MINTER_ROLE)",
