@@ -87,6 +87,22 @@ def test_a_due_but_blocked_transition_is_not_sent(chain, programmes, first_epoch
     assert stream.state() == 3
 
 
+def test_a_programme_waiting_for_budget_room_is_skipped_with_the_reason(chain, programmes, first_epoch, budget, gap_executor):
+    """At epoch end with no room in the Budget for the next epoch, advance() only logs that it
+    waits: the keeper sends nothing and says why."""
+    deployments, stream, _ = programmes
+    start, end = first_epoch
+    chain.warp_to(end - DAY)
+    advance_due(chain, {"builders": stream.address})
+    budget.set_inflation_threshold(0, sender=gap_executor)
+    chain.warp_to(end)
+    (action,) = advance_due(chain, {"builders": stream.address})
+    assert (action.kind, action.old_state) == ("skipped", "EVALUATING")
+    assert action.detail.startswith("waiting for Budget room: the next epoch needs ")
+    assert action.detail.endswith("the Budget has room for 0")
+    assert stream.state() == 3 and stream.epoch() == 1
+
+
 def test_deployments_round_trip(tmp_path):
     d = load_deployments(324, root=tmp_path)
     assert d.programmes == {} and d.stack == {}

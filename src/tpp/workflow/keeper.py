@@ -42,6 +42,8 @@ __all__ = [
 
 # The Transition event's topic: one log per state change of a programme.
 TRANSITION_TOPIC = int.from_bytes(keccak(text="Transition(address,uint256,uint8,uint8,string)"), "big")
+# Logged by advance() when the Budget has no room for the next epoch (the programme waits).
+DEFERRED_TOPIC = int.from_bytes(keccak(text="AdmissionDeferred(address,uint256,uint256,uint256,uint256,uint256)"), "big")
 # Dials tpp knows by name (dials are stored by hash on chain and cannot be listed).
 KNOWN_DIALS = (THROTTLE,)
 # Keeper defaults: seconds between rounds; retries of a failing RPC round, and the backoff.
@@ -180,19 +182,34 @@ def is_due(p: Any, now: int) -> bool:
     return int(p.state()) == State.PAUSED and str(p.oracle()) != ZERO_ADDRESS and bool(p.pause_condition_met())
 
 
-def _transitions(computation: Any, address: str) -> list[tuple[str, str]]:
-    """(old, new) state names of every Transition the programme logged in `computation`."""
+def _logs(computation: Any, address: str, topic: int) -> list[bytes]:
+    """The data of every `topic` log the programme at `address` emitted in `computation`."""
     out = []
     target = int(address, 16)
     for entry in computation.get_log_entries():
         log_address, topics, data = entry[0], entry[1], entry[2]
         emitter = int.from_bytes(log_address, "big") if isinstance(log_address, bytes) else int(str(log_address), 16)
-        if emitter != target or not topics or int(topics[0]) != TRANSITION_TOPIC:
-            continue
-        # data: old_state (word 0), new_state (word 1), then the reason's offset and bytes.
-        old, new = int.from_bytes(data[0:32], "big"), int.from_bytes(data[32:64], "big")
-        out.append((State.label(old), State.label(new)))
+        if emitter == target and topics and int(topics[0]) == topic:
+            out.append(bytes(data))
     return out
+
+
+def _transitions(computation: Any, address: str) -> list[tuple[str, str]]:
+    """(old, new) state names of every Transition the programme logged in `computation`."""
+    # data: old_state (word 0), new_state (word 1), then the reason's offset and bytes.
+    return [
+        (State.label(int.from_bytes(d[0:32], "big")), State.label(int.from_bytes(d[32:64], "big")))
+        for d in _logs(computation, address, TRANSITION_TOPIC)
+    ]
+
+
+def _deferred(computation: Any, address: str) -> str:
+    """Why the simulated advance() changed nothing, when it was the Budget's lack of room."""
+    for d in _logs(computation, address, DEFERRED_TOPIC):
+        # data: cap, start, end, headroom (epoch is indexed).
+        cap, headroom = int.from_bytes(d[0:32], "big"), int.from_bytes(d[96:128], "big")
+        return f"waiting for Budget room: the next epoch needs {cap} wei, the Budget has room for {headroom}"
+    return ""
 
 
 def advance_due(chain: Chain, programmes: Deployments | Mapping[str, Any], sender: str | None = None) -> list[Action]:
@@ -218,7 +235,8 @@ def advance_due(chain: Chain, programmes: Deployments | Mapping[str, Any], sende
             actions.append(Action(name, address, "reverted", old_state, old_state, detail=str(exc).splitlines()[0][:160]))
             continue
         if not _transitions(p._computation, address):
-            actions.append(Action(name, address, "skipped", old_state, old_state, detail="nothing to do on the latest state"))
+            detail = _deferred(p._computation, address) or "nothing to do on the latest state"
+            actions.append(Action(name, address, "skipped", old_state, old_state, detail=detail))
             continue
         # titanoboa prints every broadcast on network chains; the keeper logs its own line.
         with contextlib.redirect_stdout(io.StringIO()):
