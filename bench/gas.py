@@ -92,7 +92,7 @@ MAX_UINT = 2**256 - 1
 # The factory's spec tuple (programme_spec.ProgrammeSpec), in ABI form.
 SPEC_ABI = (
     "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,"
-    "address,address,uint8,int256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
+    "address,address,uint8,int256,uint256,uint256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
 )
 
 # Intrinsic gas of a transaction and calldata prices (EIP-2028), plus the EIP-7623 floor
@@ -690,7 +690,7 @@ def run_programmes(
     progress("deploying the programme layer, the stake token and Uniswap's StakingRewards")
     budget = deploy_budget()
     minter_impl = backend.deploy_vyper("EpochMinter", budget, sender=deployer)
-    programme_impl = backend.deploy_vyper("Programme", budget, executor, minter_impl, sender=deployer)
+    programme_impl = backend.deploy_vyper("Programme", budget, executor, minter_impl, "0x" + "00" * 20, sender=deployer)
     stream_impl = backend.deploy_vyper("LinearStream", sender=deployer)
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
     factory = backend.deploy_vyper(

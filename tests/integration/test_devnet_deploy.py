@@ -22,7 +22,7 @@ def test_deploy_on_the_devnet_dry_runs_then_sends(tmp_path):
         devnet_up(root, free_port())
         chain = devnet_chain(root)
         deployments = load_deployments(DEVNET_CHAIN_ID, root)
-        spec = write_local_spec(chain, tmp_path / "spec.toml")
+        spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
         budget = chain.at("Budget", deployments.stack["budget"])
         done = deploy_file(chain, spec, deployments)
         deployments.save()

@@ -13,7 +13,8 @@ from tpp.base import units
 from tpp.base.vocab import THROTTLE, Outcome, State, dial_id
 from tpp.chain import Chain
 from tpp.specs.spec import load_spec
-from tpp.workflow.deployments import Deployments, OpsError, record_stack
+from tpp.system.stack import LOCAL_SAFES, deploy_stack
+from tpp.workflow.deployments import Deployments, OpsError, record_stack, safe_key
 from tpp.workflow.local import (
     STEWARD_ACTOR,
     check_onchain,
@@ -76,9 +77,10 @@ guardian = "{guardian}"
 """
 
 
-def write_local_spec(chain, path):
+def write_local_spec(chain, path, deployments):
     """SPEC for this chain: cycles from the day after tomorrow, the first epochs one cycle later,
-    role-named local actors (the steward is the devnet's steward actor)."""
+    the stack's Safes as the builders' recipient, steward and both guardians (the audits
+    recipient is a plain role-named actor)."""
     now = chain.now()
     genesis = now - now % DAY + 2 * DAY
     path.write_text(
@@ -86,10 +88,10 @@ def write_local_spec(chain, path):
             genesis=units.format_date(genesis),
             start=units.format_date(genesis + CYCLE),
             end=units.format_date(genesis + 2 * CYCLE),
-            safe=chain.actor("builders-safe"),
+            safe=deployments.stack[safe_key("recipient")],
             audit_safe=chain.actor("audits-safe"),
-            steward=chain.actor(STEWARD_ACTOR),
-            guardian=chain.actor("guardian"),
+            steward=deployments.stack[safe_key("steward")],
+            guardian=deployments.stack[safe_key("guardian")],
         ),
         encoding="utf-8",
     )
@@ -99,14 +101,12 @@ def write_local_spec(chain, path):
 @pytest.fixture(scope="module")
 def local(tmp_path_factory):
     """A whole local stack on the embedded chain, recorded like the devnet records it."""
-    from tpp.system.stack import deploy_stack
-
     chain = Chain.current()
     with contextlib.redirect_stdout(io.StringIO()):
         stack = deploy_stack(chain)
     deployments = Deployments(chain_id=1, path=tmp_path_factory.mktemp("deployments") / "1.json")
     record_stack(deployments, stack)
-    spec_path = write_local_spec(chain, tmp_path_factory.mktemp("spec") / "local.toml")
+    spec_path = write_local_spec(chain, tmp_path_factory.mktemp("spec") / "local.toml", deployments)
     spec = load_spec(spec_path, now=chain.now())
     set_globals_locally(chain, deployments, spec.globals)
     result = deploy_spec(chain, spec, deployments)
@@ -147,7 +147,10 @@ def test_deploy_creates_and_records_exactly_the_specs_programmes(local):
         programme = chain.at("Programme", address)
         assert str(programme.mechanism()) == record.mechanism
         assert programme.state() == State["SCHEDULED"]
-    assert chain.at("Programme", result.programmes["builders"]).steward() == chain.actor(STEWARD_ACTOR)
+    builders = chain.at("Programme", result.programmes["builders"])
+    assert builders.steward() == stack.steward == deployments.stack[safe_key("steward")]
+    assert builders.guardian() == stack.guardian == deployments.stack[safe_key("guardian")]
+    assert {safe_key(role) for role in LOCAL_SAFES} <= set(deployments.stack)
     # A second deploy of the same names is refused before any vote.
     with pytest.raises(OpsError, match="already recorded"):
         deploy_spec(chain, spec, deployments)
@@ -170,16 +173,23 @@ def test_decide_sets_the_pending_outcome_after_a_vote_in_the_window(local):
         decide_locally(chain, deployments, "builders", "ITERATE", 500_000 * WAD)
 
 
-def test_dial_moves_the_throttle_and_refuses_outside_bounds(local):
-    chain, _, deployments, spec, _, _ = local
+def test_dial_moves_the_throttle_through_the_steward_safe_and_refuses_outside_bounds(local):
+    chain, stack, deployments, spec, _, _ = local
     chain.warp_to(spec.programme("builders").first_start)
+    steward = stack.safes["steward"]
+    assert steward.nonce() == 0
     assert move_dial(chain, deployments, "builders", THROTTLE, 9_000, "ease emission") == 9_000
     p = chain.at("Programme", deployments.programmes["builders"].address)
     assert p.dial(dial_id(THROTTLE))[0] == 9_000
+    assert steward.nonce() == 1  # one Safe transaction, two of its three owners signed
     with pytest.raises(OpsError, match=r"programme builders: .*dial outside bounds"):
         move_dial(chain, deployments, "builders", THROTTLE, 4_000, "too far")
+    assert steward.nonce() == 1  # refused by the simulation: nothing approved or executed
     with pytest.raises(OpsError, match="not its steward"):
         move_dial(chain, deployments, "audits", THROTTLE, 9_000, "no steward")
+    # The plain actor "steward" is not the steward: the Safe is.
+    with pytest.raises(OpsError, match="not its steward"):
+        move_dial(chain, deployments, "builders", THROTTLE, 8_000, "as the actor", sender=chain.actor(STEWARD_ACTOR))
 
 
 def test_dial_command_outside_bounds_exits_2_with_the_reason(local, monkeypatch, capsys):
@@ -210,3 +220,15 @@ def test_submit_a_slate_to_the_governor(local):
     assert pid == payload.proposal_id and governor.state(pid) == 0  # PENDING
     with pytest.raises(ProposalError, match="not an address"):
         submit_payload(chain, "nope", payload)
+
+
+def test_off_the_devnet_a_safe_steward_gets_the_call_its_owners_execute(local, monkeypatch):
+    """On a chain tpp does not run (no local owners to sign), the refusal says what the
+    steward's Safe should execute."""
+    chain, _, deployments, _, _, _ = local
+    monkeypatch.setattr(chain, "is_local", False)
+    p = chain.at("Programme", deployments.programmes["builders"].address)
+    with pytest.raises(OpsError, match=r"not its steward .* its owners execute to 0x[0-9a-fA-F]{40} the data 0x") as refused:
+        move_dial(chain, deployments, "builders", THROTTLE, 9_000, "ease emission")
+    data = str(refused.value).rsplit("the data 0x", 1)[1]
+    assert bytes.fromhex(data) == p.move_dial.prepare_calldata(dial_id(THROTTLE), 9_000, "ease emission")

@@ -29,7 +29,7 @@ def test_deploy_status_decide_dial_and_restart_on_a_devnet(tmp_path):
     try:
         chain = devnet_chain(root)
         deployments = load_deployments(DEVNET_CHAIN_ID, root)
-        spec_path = write_local_spec(chain, tmp_path / "devnet.toml")
+        spec_path = write_local_spec(chain, tmp_path / "devnet.toml", deployments)
         spec = load_spec(spec_path, now=chain.now())
         with contextlib.redirect_stdout(io.StringIO()):
             set_globals_locally(chain, deployments, spec.globals)

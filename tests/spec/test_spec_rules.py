@@ -123,7 +123,7 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         "CONTINUE",
         3,
     )
-    assert len(grants.as_tuple()) == 19  # the factory's struct
+    assert len(grants.as_tuple()) == 21  # the factory's struct
     assert grants.as_tuple()[14:17] == (1500_500_000_000_000_000_000, 60 * DAY, DAY)  # threshold, max_pause, oracle_max_age
     assert "answers >= 1500.5 (in the feed's unit, whatever its decimals; answers older than 1d do not count)" in "\n".join(
         summarize(spec)
@@ -289,7 +289,32 @@ def test_missing_key_points_at_the_table(tmp_path):
     path = write(tmp_path, programme("a", guardian=None))
     error = only_error(path)
     assert (error.line, error.field) == (line_of(path, "[programme.a]"), "programme.a.guardian")
-    assert "is required" in error.message
+    assert "is missing" in error.message and "guardian_hat" in error.message
+
+
+HAT = "0x0000000100010000000000000000000000000000000000000000000000000000"
+
+
+def test_guardian_and_steward_can_be_hats(tmp_path):
+    path = write(tmp_path, programme("a", guardian=None, guardian_hat=f'"{HAT}"', steward_hat=str(int(HAT, 16) + 2**200)))
+    result = check_spec(path, now=NOW)
+    assert not result.errors, "\n".join(map(str, result.errors))
+    (p,) = result.spec.to_chain()
+    assert (p.guardian, p.guardian_hat, p.steward_hat) == ("0x" + "00" * 20, int(HAT, 16), int(HAT, 16) + 2**200)
+
+
+def test_a_role_is_an_address_or_a_hat_not_both(tmp_path):
+    path = write(tmp_path, programme("a", guardian_hat=f'"{HAT}"'))
+    error = only_error(path)
+    assert (error.field, error.line) == ("programme.a.guardian_hat", line_of(path, "guardian_hat"))
+    assert "not both" in error.message
+
+
+@pytest.mark.parametrize("value", ['"0x"', '"hat"', "0", '"-1"', "true", f'"0x{"f" * 65}"'])
+def test_a_bad_hat_id_names_the_field(tmp_path, value):
+    path = write(tmp_path, programme("a", guardian=None, guardian_hat=value))
+    error = only_error(path)
+    assert error.field == "programme.a.guardian_hat" and "hat id" in error.message
 
 
 def test_pause_oracle_needs_a_comparator(tmp_path):

@@ -3,7 +3,7 @@
 import boa
 import pytest
 
-from tpp.chain import EMBEDDED_GENESIS, Chain
+from tpp.chain import EMBEDDED_GENESIS, Chain, Reverted
 from tpp.chain.artifacts import vyper_deployer
 
 
@@ -50,3 +50,23 @@ def test_many_evms_do_not_stack_opcode_tracers(fresh):
     )
     assert minter.CAP() == 10
     assert chain.env.sstore_trace
+
+
+@pytest.mark.parametrize("backend", ["embedded", "revm", "pyevm"])
+def test_simulate_runs_a_call_from_any_sender_and_keeps_nothing(backend):
+    """`Chain.simulate`: the call's return data, or `Reverted` with the reason and the revert
+    data; on every backend, and nothing it did is kept."""
+    previous = boa.env
+    try:
+        chain = Chain.embedded() if backend == "embedded" else Chain.engine(backend)
+        owner, other = chain.actor("owner"), chain.actor("other")
+        token = chain.deploy("testing/StakeToken", "S", "S", 18, sender=owner)
+        token.mint(owner, 10, sender=owner)
+        out = chain.simulate(token, token.transfer.prepare_calldata(other, 4), owner)
+        assert int.from_bytes(out, "big") == 1  # transfer returned true
+        assert (token.balanceOf(owner), token.balanceOf(other)) == (10, 0)
+        with pytest.raises(Reverted, match="erc20: transfer amount exceeds balance") as refused:
+            chain.simulate(token, token.transfer.prepare_calldata(owner, 1), other)
+        assert refused.value.data[:4] == bytes.fromhex("08c379a0")  # Error(string), data kept
+    finally:
+        boa.set_env(previous)

@@ -67,7 +67,7 @@ def _budget_state(stack):
 
 def test_a_deploy_refused_for_a_recorded_name_runs_no_gap_vote(fresh, tmp_path):
     chain, stack, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     deploy_file(chain, spec, deployments)
     before, saved, now = _budget_state(stack), deployments.path.read_text(), chain.now()
     # Globals that differ from the chain's would need a GAP vote: it must not run either.
@@ -79,7 +79,7 @@ def test_a_deploy_refused_for_a_recorded_name_runs_no_gap_vote(fresh, tmp_path):
 
 def test_a_deploy_whose_start_a_vote_cannot_reach_names_the_earliest_start(fresh, tmp_path):
     chain, stack, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     text = spec.read_text()
     start = re.search(r'first_start = "([^"]+)"', text).group(1)
     chain.warp_to(units.parse_date(start) - 60)  # a minute before the start: no vote is that fast
@@ -95,7 +95,7 @@ def test_a_deploy_the_budget_would_refuse_is_found_in_a_dry_run_and_nothing_is_s
     decision calendar) the TPP vote's execution reverts: the dry run finds it, and neither
     vote happens."""
     chain, stack, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     before, now = _budget_state(stack), chain.now()
     with pytest.raises(
         OpsError, match=r"the vote reverted: programme: epoch end off cycle \(found in a dry run; nothing was sent\)"
@@ -112,7 +112,7 @@ def test_a_deploy_the_budget_would_refuse_is_found_in_a_dry_run_and_nothing_is_s
 
 def test_a_decision_can_be_taken_again_and_switched_back(fresh, tmp_path):
     chain, _, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     deploy_file(chain, spec, deployments)
     p = chain.at("Programme", deployments.programmes["builders"].address)
     chain.warp_to(p.epoch_end() - WINDOW + 60)
@@ -141,7 +141,7 @@ def test_a_repeated_proposal_is_explained_in_words(fresh):
 
 def test_check_onchain_counts_the_specs_own_epochs_once_and_names_differing_globals(fresh, tmp_path):
     chain, stack, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     deploy_file(chain, spec, deployments)
     caps = 1_000_000 * WAD + 500_000 * WAD
     assert stack.budget.committed() == caps
@@ -167,7 +167,7 @@ def test_check_onchain_counts_the_specs_own_epochs_once_and_names_differing_glob
 
 def test_propose_takes_factory_budget_and_token_from_the_deployments_file(fresh, tmp_path):
     chain, stack, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     payload, stem = build_payload(spec, setup=True, recorded=deployments, now=chain.now())
     assert stem == "spec"
     assert [c.target for c in payload.calls] == [str(stack.token.address), str(stack.budget.address), str(stack.factory.address)]
@@ -197,7 +197,7 @@ def test_the_example_slate_builds_from_the_programmes_a_deployments_file_records
 
 def test_status_reads_at_80_columns_with_units_percentages_and_the_pending_outcome(fresh, tmp_path):
     chain, _, deployments = fresh
-    spec = write_local_spec(chain, tmp_path / "spec.toml")
+    spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     deploy_file(chain, spec, deployments)
     p = chain.at("Programme", deployments.programmes["builders"].address)
     chain.warp_to(p.epoch_end() - WINDOW + 60)

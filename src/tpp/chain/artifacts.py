@@ -1,6 +1,6 @@
 """The one artifact registry of tpp: every contract tpp deploys or reads, by name, with its ABI
-and bytecode — its own Vyper contracts and the compiled OpenZeppelin governance stand-in — and
-the node toolchain (anvil).
+and bytecode — its own Vyper contracts, the compiled OpenZeppelin governance stand-in and the
+prebuilt Safe contracts — and the node toolchain (anvil).
 
 Vyper contracts (``src/tpp/contracts``) are compiled once by the Vyper compiler and cached
 under ``<build>/vyper/<source digest>/`` (so sweep workers and `tpp propose` do not compile
@@ -9,6 +9,11 @@ again). The Solidity sources live in ``src/tpp/contracts/governance``;
 ``<build>/oz/artifacts.json``. That build is cached by a source hash that this module computes
 the same way as the script, so a fresh build costs no node start-up; a missing or stale one
 runs the script.
+
+Safe's contracts (``@safe-global/safe-contracts``, pinned in ``package-lock.json``) come
+prebuilt: the package ships Hardhat artifacts (``abi``, ``bytecode``, ``deployedBytecode``) of
+exactly what Safe released, so they are read as they are and nothing is compiled.
+`load_artifact` serves both kinds in one shape, and the chain layer deploys either by name.
 
 ``python -m tpp.chain.artifacts`` ensures the artifacts and prints a one-line summary (``make setup``
 calls it).
@@ -32,6 +37,8 @@ from tpp.chain.abi import ErrorTable
 __all__ = [
     "ARTIFACT_NAMES",
     "CONTRACTS_DIR",
+    "NPM_ARTIFACTS",
+    "SAFE_PACKAGE",
     "VYPER_CONTRACTS",
     "abi_of",
     "all_abis",
@@ -40,9 +47,11 @@ __all__ = [
     "build_dir",
     "ensure_oz_artifacts",
     "error_table",
+    "load_artifact",
     "load_oz",
     "oz_dir",
     "oz_source_hash",
+    "package_version",
     "repo_root",
     "vyper_compiled",
     "vyper_deployer",
@@ -50,6 +59,28 @@ __all__ = [
 
 # The contracts tpp deploys from the OpenZeppelin build.
 ARTIFACT_NAMES = ("TppToken", "TppGovernor", "TimelockController")
+
+# Prebuilt artifacts shipped by npm packages, read as they are (Hardhat's artifact format):
+# name -> (package, path inside the package). Safe 1.4.1: the singletons every Safe proxy
+# delegates to (`Safe`, and `SafeL2`, which also logs each transaction for indexers), the proxy
+# factory, the proxy itself (its creation code predicts CREATE2 addresses), MultiSendCallOnly
+# (batches of plain calls, the one a Safe delegatecalls for a Transaction Builder batch) and
+# the fallback handler Safe's own deployments set up (EIP-1271, token callbacks) and
+# SimulateTxAccessor (a Safe transaction tried in the Safe's own context, then undone).
+SAFE_PACKAGE = "@safe-global/safe-contracts"
+_SAFE_BUILD = "build/artifacts/contracts"
+NPM_ARTIFACTS: dict[str, tuple[str, str]] = {
+    "Safe": (SAFE_PACKAGE, f"{_SAFE_BUILD}/Safe.sol/Safe.json"),
+    "SafeL2": (SAFE_PACKAGE, f"{_SAFE_BUILD}/SafeL2.sol/SafeL2.json"),
+    "SafeProxyFactory": (SAFE_PACKAGE, f"{_SAFE_BUILD}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json"),
+    "SafeProxy": (SAFE_PACKAGE, f"{_SAFE_BUILD}/proxies/SafeProxy.sol/SafeProxy.json"),
+    "MultiSendCallOnly": (SAFE_PACKAGE, f"{_SAFE_BUILD}/libraries/MultiSendCallOnly.sol/MultiSendCallOnly.json"),
+    "SimulateTxAccessor": (SAFE_PACKAGE, f"{_SAFE_BUILD}/accessors/SimulateTxAccessor.sol/SimulateTxAccessor.json"),
+    "CompatibilityFallbackHandler": (
+        SAFE_PACKAGE,
+        f"{_SAFE_BUILD}/handler/CompatibilityFallbackHandler.sol/CompatibilityFallbackHandler.json",
+    ),
+}
 
 # tpp's own Vyper contracts, by the name the registry knows them (a path under contracts/).
 CONTRACTS_DIR = Path(__file__).resolve().parents[1] / "contracts"
@@ -61,6 +92,7 @@ VYPER_CONTRACTS = (
     "LinearStream",
     "StakingRewards",
     "ProgrammeFactory",
+    "MinimalHats",
     "testing/StakeToken",
 )
 
@@ -105,6 +137,11 @@ def _package_version(package: str) -> str:
     if not manifest.is_file():
         raise RuntimeError(f"artifacts: npm package {package} not found in {_node_modules()}; {_SETUP_HINT}")
     return json.loads(manifest.read_text())["version"]
+
+
+def package_version(package: str) -> str:
+    """The installed version of an npm package tpp uses ("1.4.1" for Safe's contracts)."""
+    return _package_version(package)
 
 
 def oz_source_hash() -> str:
@@ -199,6 +236,34 @@ def load_oz(name: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _load_npm(name: str) -> dict[str, Any]:
+    package, inner = NPM_ARTIFACTS[name]
+    _package_version(package)  # names the fix when the package is not installed
+    path = _node_modules() / package / inner
+    try:
+        entry = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(f"artifacts: cannot read {path} ({exc}); {_SETUP_HINT}") from exc
+    if entry.get("linkReferences"):
+        raise RuntimeError(f"artifacts: {name} needs libraries linked, which tpp does not do ({path})")
+    return {
+        "name": name,
+        "abi": entry["abi"],
+        "bytecode": bytes.fromhex(entry["bytecode"].removeprefix("0x")),
+        "deployed_bytecode": bytes.fromhex(entry["deployedBytecode"].removeprefix("0x")),
+    }
+
+
+def load_artifact(name: str) -> dict[str, Any]:
+    """One contract tpp deploys from outside its Vyper sources, by name: an OpenZeppelin build
+    artifact ("TppToken", "TppGovernor", "TimelockController") or a prebuilt npm artifact
+    ("Safe", "SafeProxyFactory", …), as ``{"name", "abi", "bytecode", "deployed_bytecode"}``."""
+    if name in NPM_ARTIFACTS:
+        return _load_npm(name)
+    return load_oz(name)
+
+
 # --- tpp's Vyper contracts ------------------------------------------------------------------------
 
 
@@ -260,18 +325,20 @@ def vyper_compiled(name: str) -> tuple[bytes, list[dict[str, Any]]]:
 
 
 def abi_of(name: str) -> list[dict[str, Any]]:
-    """The ABI of a tpp Vyper contract ("Budget", "testing/StakeToken") or an OpenZeppelin
-    artifact ("TppToken", "TppGovernor", "TimelockController")."""
-    if name in ARTIFACT_NAMES:
-        return load_oz(name)["abi"]
+    """The ABI of a tpp Vyper contract ("Budget", "testing/StakeToken"), an OpenZeppelin
+    artifact ("TppToken", "TppGovernor", "TimelockController") or a Safe contract ("Safe", …)."""
+    if name in ARTIFACT_NAMES or name in NPM_ARTIFACTS:
+        return load_artifact(name)["abi"]
     return vyper_compiled(name)[1]
 
 
 def all_abis() -> dict[str, list[dict[str, Any]]]:
     """Every ABI tpp knows, keyed by contract name. The OpenZeppelin token comes first: where
     an event signature is shared (Transfer, Approval, RoleGranted), the governance token's field
-    names are the ones readers expect."""
+    names are the ones readers expect. Safe's contracts follow (their events share no signature
+    with tpp's)."""
     abis = {name: abi_of(name) for name in ARTIFACT_NAMES}
+    abis.update({name: abi_of(name) for name in NPM_ARTIFACTS})
     for name in VYPER_CONTRACTS:
         abis[name.split("/")[-1]] = abi_of(name)
     return abis
@@ -327,12 +394,16 @@ def main() -> int:
     try:
         path = ensure_oz_artifacts(quiet=False)
         sizes = {name: len(load_oz(name)["deployed_bytecode"]) for name in ARTIFACT_NAMES}
+        prebuilt = {name: len(load_artifact(name)["deployed_bytecode"]) for name in NPM_ARTIFACTS}
+        safe_version = package_version(SAFE_PACKAGE)
     except (RuntimeError, KeyError) as exc:
         print(exc, file=sys.stderr)  # noqa: T201 - `python -m tpp.chain.artifacts` reports on the terminal
         return 2
     summary = ", ".join(f"{name} {size:,} B" for name, size in sizes.items())
     short = (path.parent / "source-hash.txt").read_text().strip()[:12]
     print(f"oz artifacts ({short}): {summary} -> {path}")  # noqa: T201 - as above
+    safes = ", ".join(f"{name} {size:,} B" for name, size in prebuilt.items())
+    print(f"safe {safe_version} artifacts (prebuilt, {SAFE_PACKAGE}): {safes}")  # noqa: T201 - as above
     return 0
 
 

@@ -34,9 +34,9 @@ from tpp.base.errors import UserError
 from tpp.chain import _boa_compat
 from tpp.chain.abi import abi_type, plain
 from tpp.chain.anvil import AnvilError, AnvilNode, rpc_call
-from tpp.chain.artifacts import load_oz, vyper_compiled, vyper_deployer
+from tpp.chain.artifacts import load_artifact, vyper_compiled, vyper_deployer
 from tpp.chain.engines import ENGINES, PyEvmEngine, RevmEngine, actor_address
-from tpp.chain.errors import ChainUnreachable, Reverted, reverted_from
+from tpp.chain.errors import ChainUnreachable, Reverted, reverted_from, reverted_with
 from tpp.chain.handles import EngineEnv
 
 __all__ = [
@@ -233,24 +233,42 @@ class Chain(abc.ABC):
             return vyper_deployer(name).at(str(address))
 
     def deploy_artifact(self, name: str, *args: Any, sender: Any = None) -> Any:
-        """Deploy a compiled OpenZeppelin artifact (TppToken, TppGovernor, …) with constructor
-        `args` (contract handles may stand for addresses)."""
-        artifact = load_oz(name)
+        """Deploy an artifact of the registry — the OpenZeppelin build (TppToken, TppGovernor, …)
+        or a prebuilt one (Safe, SafeProxyFactory, …) — with constructor `args` (contract handles
+        may stand for addresses)."""
+        artifact = load_artifact(name)
         initcode = artifact["bytecode"] + _constructor_args(name, artifact["abi"], args)
         kwargs = {} if sender is None else {"sender": str(plain(sender))}
         address, _ = self.env.deploy_code(bytecode=initcode, **kwargs)
         return self.artifact_at(name, str(address))
 
     def artifact_at(self, name: str, address: Any) -> Any:
-        """A handle on a deployed OpenZeppelin artifact."""
+        """A handle on a deployed registry artifact (OpenZeppelin or Safe), e.g. the Safe ABI
+        at a Safe proxy's address."""
         with boa.swap_env(self.env):
-            return _oz_factory(name).at(str(plain(address)))
+            return _artifact_factory(name).at(str(plain(address)))
 
     def next_create_addresses(self, sender: Any, count: int) -> list[str]:
         """The addresses `sender`'s next `count` CREATE deployments will get (nonce untouched)."""
         who = self.env._get_sender(None if sender is None else str(plain(sender)))
         with self.env._anchor():
             return [str(self.env.evm.generate_create_address(who)) for _ in range(count)]
+
+    def simulate(self, to: Any, data: bytes, sender: Any, value: int = 0) -> bytes:
+        """Run one call from `sender` on the latest state and undo it; returns its return data,
+        or raises `Reverted` with the reason and the revert data. Nothing is signed or sent, so
+        `sender` may be any address (on revm an externally owned one: revm refuses a sender
+        with code, as EIP-3607 says)."""
+        # The in-process EVM of titanoboa's env (a network env's is a fork of the node's latest
+        # block), called past any hook on the env (the event recorder records no simulation).
+        computation = boa.Env.execute_code(
+            self.env, to_address=str(plain(to)), sender=str(plain(sender)), value=value, data=bytes(data), simulate=True
+        )
+        output = bytes(computation.output or b"")
+        if computation.is_error:
+            reverted = reverted_with(output) if output else Reverted(f"halted: {type(computation.error).__name__}")
+            raise reverted
+        return output
 
     @contextlib.contextmanager
     def anchor(self) -> Iterator[None]:
@@ -273,8 +291,8 @@ class Chain(abc.ABC):
 
 
 @functools.cache
-def _oz_factory(name: str) -> Any:
-    return boa.loads_abi(json.dumps(load_oz(name)["abi"]), name=name)
+def _artifact_factory(name: str) -> Any:
+    return boa.loads_abi(json.dumps(load_artifact(name)["abi"]), name=name)
 
 
 def _constructor_args(name: str, abi: list[dict[str, Any]], args: tuple[Any, ...]) -> bytes:
@@ -378,6 +396,12 @@ class NetworkChain(Chain):
     def refresh(self) -> None:
         self.env._reset_fork()
 
+    def simulate(self, to: Any, data: bytes, sender: Any, value: int = 0) -> bytes:
+        # On a fork of the latest block, so the revert data is at hand (a node's eth_call error
+        # keeps only its message).
+        self.env._reset_fork()
+        return super().simulate(to, data, sender, value)
+
 
 class RpcChain(NetworkChain):
     """Any JSON-RPC endpoint: a real chain, with a real governor. No local actors, no time
@@ -441,16 +465,23 @@ class EngineChain(Chain):
         return self.env.contract(name.split("/")[-1], vyper_compiled(name)[1], str(address))
 
     def deploy_artifact(self, name: str, *args: Any, sender: Any = None) -> Any:
-        artifact = load_oz(name)
+        artifact = load_artifact(name)
         initcode = artifact["bytecode"] + _constructor_args(name, artifact["abi"], args)
         address = self.env.deploy_code(bytes(initcode), None if sender is None else str(plain(sender)))
         return self.env.contract(name, artifact["abi"], address)
 
     def artifact_at(self, name: str, address: Any) -> Any:
-        return self.env.contract(name, load_oz(name)["abi"], str(plain(address)))
+        return self.env.contract(name, load_artifact(name)["abi"], str(plain(address)))
 
     def next_create_addresses(self, sender: Any, count: int) -> list[str]:
         return self.env.next_create_addresses(None if sender is None else str(plain(sender)), count)
+
+    def simulate(self, to: Any, data: bytes, sender: Any, value: int = 0) -> bytes:
+        if value:
+            raise ValueError(f"chain: the {self.backend} engine sends no value with calls")
+        with self.env.engine.anchor():
+            out, _ = self.env.engine.transact(str(plain(sender)), str(plain(to)), bytes(data))
+        return bytes(out)
 
     @contextlib.contextmanager
     def anchor(self) -> Iterator[None]:

@@ -195,7 +195,7 @@ def dial_command(
     keystore: Optional[Path] = keystore_opt,
     root: Path = root_opt,
 ) -> None:
-    """The steward moves a dial (devnet: the local actor "steward", whose address the spec must name)."""
+    """The steward moves a dial (devnet: through the stack's steward Safe, recorded as steward_safe, whose address the spec names as steward)."""
     from tpp.workflow.local import move_dial, parse_dial_value
 
     chain, deployments = chain_and_deployments(rpc, False, keystore, root)

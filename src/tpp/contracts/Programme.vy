@@ -139,15 +139,22 @@ BUDGET: public(immutable(IBudget))
 EXECUTOR: public(immutable(address))
 # The EpochMinter implementation each epoch's minter is cloned from.
 MINTER_IMPLEMENTATION: public(immutable(address))
+# The Hats-compatible registry a guardian or steward hat is checked against (empty: none).
+HATS: public(immutable(address))
 
 # Who decides who receives emission; set once.
 mechanism: public(IMechanism)
 # The current (or last) epoch's minter.
 minter: public(IEpochMinter)
-# May halt and resume emission at once.
+# May halt and resume emission at once (empty when the guardian is a hat).
 guardian: public(address)
-# May move dials within their bounds; empty when the programme has no dials.
+# May move dials within their bounds; empty when the programme has no dials or the steward
+# is a hat.
 steward: public(address)
+# A hat whose wearers act as the guardian, checked with HATS.isWearerOfHat at call time; 0: none.
+guardian_hat: public(uint256)
+# A hat whose wearers act as the steward; 0: none.
+steward_hat: public(uint256)
 # Packed configuration (layout above); changes only by ITERATE (the cap).
 _cfg: uint256
 # Packed run state (layout above); 0 until initialised, _KILLED on the implementation.
@@ -222,12 +229,14 @@ event ProgrammeInitialized:
 
 
 @deploy
-def __init__(budget: IBudget, executor: address, minter_implementation: address):
+def __init__(budget: IBudget, executor: address, minter_implementation: address, hats: address):
     """
     @notice Deploys the implementation every programme clone delegates to.
     @param budget The Budget that admits every epoch minter.
     @param executor The TPP executor.
     @param minter_implementation The EpochMinter implementation epoch minters are cloned from.
+    @param hats The Hats registry guardian and steward hats are checked against (may be empty:
+           then programmes take addresses only).
     """
     assert budget.address != empty(address), "programme: zero budget"
     assert executor != empty(address), "programme: zero executor"
@@ -235,6 +244,7 @@ def __init__(budget: IBudget, executor: address, minter_implementation: address)
     BUDGET = budget
     EXECUTOR = executor
     MINTER_IMPLEMENTATION = minter_implementation
+    HATS = hats
     # The implementation itself is never a programme.
     self._run = convert(_KILLED, uint256)
 
@@ -250,7 +260,11 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
     """
     assert self._run == 0, "programme: already initialized"
     assert mechanism != empty(address), "programme: zero mechanism"
-    assert spec.guardian != empty(address), "programme: zero guardian"
+    assert spec.guardian != empty(address) or spec.guardian_hat != 0, "programme: zero guardian"
+    assert spec.guardian == empty(address) or spec.guardian_hat == 0, "programme: guardian is an address or a hat"
+    assert spec.steward == empty(address) or spec.steward_hat == 0, "programme: steward is an address or a hat"
+    if spec.guardian_hat != 0 or spec.steward_hat != 0:
+        assert HATS != empty(address), "programme: no hats registry"
     assert spec.epoch_cap != 0, "programme: zero cap"
     assert spec.epoch_cap <= _CAP_BITS, "programme: cap above uint112"
     assert spec.first_start >= block.timestamp, "programme: start in the past"
@@ -272,9 +286,14 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
         self.oracle_threshold = spec.threshold
 
     self.mechanism = IMechanism(mechanism)
-    self.guardian = spec.guardian
+    if spec.guardian_hat != 0:
+        self.guardian_hat = spec.guardian_hat
+    else:
+        self.guardian = spec.guardian
     if spec.steward != empty(address):
         self.steward = spec.steward
+    if spec.steward_hat != 0:
+        self.steward_hat = spec.steward_hat
     self._cfg = (
         spec.epoch_cap
         | (spec.epoch_duration << _CFG_DURATION)
@@ -291,7 +310,7 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
         assert dial.upper <= _U32 and dial.step <= dial.upper, "programme: dial above uint32"
         assert dial.cooldown <= c.TIME_MASK, "programme: time beyond uint48"
         assert self._dial[dial.name] == 0, "programme: duplicate dial"
-        assert spec.steward != empty(address), "programme: dials need a steward"
+        assert spec.steward != empty(address) or spec.steward_hat != 0, "programme: dials need a steward"
         self._dial[dial.name] = self._pack_dial(dial.initial, dial.lower, dial.upper, dial.step, dial.cooldown, 0)
         extcall IMechanism(mechanism).set_dial(dial.name, dial.initial)
     log ProgrammeInitialized(programme=self, mechanism=mechanism, kind=spec.kind, metadata_uri=spec.metadata_uri)
@@ -382,7 +401,7 @@ def halt():
     @notice The guardian's brake: stops emission at once (nothing accrues while halted).
     @dev Guardian only; reverts once ended or if already halted.
     """
-    assert msg.sender == self.guardian, "programme: caller is not the guardian"
+    assert self._acts_as(msg.sender, self.guardian, self.guardian_hat), "programme: caller is not the guardian"
     self._advance()
     run: uint256 = self._run
     state: uint8 = self._run_state(run)
@@ -401,7 +420,7 @@ def unhalt():
     @notice Lifts the guardian's halt; emission resumes from now (the halted time is not paid).
     @dev Guardian only; reverts once ended or if not halted.
     """
-    assert msg.sender == self.guardian, "programme: caller is not the guardian"
+    assert self._acts_as(msg.sender, self.guardian, self.guardian_hat), "programme: caller is not the guardian"
     self._advance()
     run: uint256 = self._run
     state: uint8 = self._run_state(run)
@@ -423,7 +442,7 @@ def move_dial(name: bytes32, new_value: uint256, reason: String[128]):
     @param new_value The dial's new value, within [lower, upper] and at most `step` away.
     @param reason Why the steward moves it (logged, at most 128 bytes).
     """
-    assert msg.sender == self.steward, "programme: caller is not the steward"
+    assert self._acts_as(msg.sender, self.steward, self.steward_hat), "programme: caller is not the steward"
     state: uint8 = self._run_state(self._run)
     assert state != _STOPPED and state != _KILLED, "programme: ended"
     packed: uint256 = self._dial[name]
@@ -666,6 +685,35 @@ def oracle_max_age() -> uint256:
 
 
 # --- internal ------------------------------------------------------------------------------
+
+
+@internal
+@view
+def _acts_as(caller: address, holder: address, hat: uint256) -> bool:
+    """
+    @dev Whether `caller` holds a role given as an address or a hat: it is the address, or it
+         wears the hat now by the Hats registry. A registry that reverts or answers malformed
+         data counts as "does not wear it" (so a broken registry can only lock the role out,
+         never let a stranger in).
+    @param caller The caller.
+    @param holder The role's address (empty when it is a hat).
+    @param hat The role's hat id (0 when it is an address).
+    @return True if the caller holds the role.
+    """
+    if holder != empty(address) and caller == holder:
+        return True
+    if hat == 0:
+        return False
+    success: bool = False
+    response: Bytes[32] = b""
+    success, response = raw_call(
+        HATS,
+        abi_encode(caller, hat, method_id=method_id("isWearerOfHat(address,uint256)")),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    return success and len(response) == 32 and convert(response, uint256) == 1
 
 
 @internal

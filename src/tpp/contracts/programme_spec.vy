@@ -57,6 +57,11 @@ struct ProgrammeSpec:
     max_pause: uint256
     # Oldest oracle answer that counts, in seconds (1 to 2**48 - 1 with an oracle; else ignored).
     oracle_max_age: uint256
+    # Hats (a Hats-compatible registry's hat ids) whose wearers act as the guardian / the
+    # steward, checked at call time, instead of the addresses above (0: the address is used;
+    # a role is an address or a hat, never both).
+    guardian_hat: uint256
+    steward_hat: uint256
     # Research questions and KPIs set at proposal time.
     metadata_uri: String[MAX_URI]
     dials: DynArray[Dial, MAX_DIALS]

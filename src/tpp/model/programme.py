@@ -46,6 +46,8 @@ class ProgrammeSpec:
     threshold: int = 0  # an 18-decimal fixed-point number (THRESHOLD_DECIMALS), whatever the feed's decimals
     max_pause: int = 0
     oracle_max_age: int = 0  # seconds: the oldest oracle answer that counts (required with an oracle)
+    guardian_hat: int = 0  # a hat whose wearers act as the guardian (then `guardian` is the zero address)
+    steward_hat: int = 0  # a hat whose wearers act as the steward (then `steward` is the zero address)
     metadata_uri: str = ""
     dials: tuple[DialSpec, ...] = field(default_factory=tuple)
 
@@ -69,6 +71,8 @@ class ProgrammeSpec:
             self.threshold,
             self.max_pause,
             self.oracle_max_age,
+            self.guardian_hat,
+            self.steward_hat,
             self.metadata_uri,
             [d.as_tuple() for d in self.dials],
         )

@@ -135,7 +135,8 @@ def setup(
         g.inflation_threshold, g.allocation, g.max_share_bps, g.cycle_genesis, g.cycle_length, g.window_length, g.load_limit
     )
     with contextlib.redirect_stdout(io.StringIO()):
-        stack = deploy_stack(chain, StackConfig(delegates=delegates, budget=params))
+        # No Safes: no agent acts as a guardian or a steward, so every run saves their deployments.
+        stack = deploy_stack(chain, StackConfig(delegates=delegates, budget=params, safes=None))
     deployer = stack.deployer
 
     stake_tokens = {

@@ -272,6 +272,22 @@ def _address(value: Any) -> str:
     return text
 
 
+def _hat(value: Any) -> int:
+    """A hat id: an integer, or a string of one (decimal or 0x-hex; hat ids are usually shown
+    in hex, e.g. "0x0000000100010000…")."""
+    if isinstance(value, bool):
+        raise UnitError(f'{_show(value)} is not a hat id (an integer, or a string like "0x00000001…")')
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"0x[0-9a-fA-F]{1,64}|[0-9]{1,78}", value.strip()):
+        number = int(value.strip(), 0)
+    else:
+        raise UnitError(f'{_show(value)} is not a hat id (an integer, or a hex string like "0x00000001…")')
+    if not 0 < number < 2**256:
+        raise UnitError(f"{_show(value)} is not a hat id (a hat id is more than zero and fits 256 bits)")
+    return number
+
+
 def _outcome(value: Any) -> str:
     if not isinstance(value, str) or value.strip().upper() not in (vocab.Outcome.STOP.name, vocab.Outcome.CONTINUE.name):
         extra = ""
@@ -329,6 +345,7 @@ Whole = Annotated[int, _v(_whole)]
 Text = Annotated[str, _v(_text)]
 Texts = Annotated[tuple[str, ...], _v(_texts)]
 Address = Annotated[Optional[str], _v(_address)]
+HatId = Annotated[Optional[int], _v(_hat)]
 OptDate = Annotated[Optional[int], _v(units.parse_date)]
 OptDuration = Annotated[Optional[int], _v(units.parse_duration)]
 Outcome = Annotated[str, _v(_outcome)]
@@ -390,7 +407,10 @@ class _ProgrammeFields(_Model):
     max_epochs: Whole = 1
     iterate_bound: Bps = 0
     steward: Address = None
-    guardian: Address
+    guardian: Address = None
+    # Instead of an address: a hat (Hats Protocol id) whose wearers act as guardian / steward.
+    guardian_hat: HatId = None
+    steward_hat: HatId = None
     metadata_uri: Text = ""
     research_questions: Texts = ()
     kpis: Texts = ()
@@ -995,6 +1015,15 @@ def _programme_rules(
         err(target_key, "is the zero address")
     if m.guardian == ZERO:
         err("guardian", "is the zero address; a guardian must be able to halt emission (programme: zero guardian)")
+    elif m.guardian is None and m.guardian_hat is None and not failed & {"guardian", "guardian_hat"}:
+        err(
+            "guardian",
+            'is missing: a programme needs `guardian = "0x…"` or `guardian_hat = "0x…"` (a hat whose wearers may halt emission)',
+        )
+    if m.guardian not in (None, ZERO) and m.guardian_hat is not None:
+        err("guardian_hat", "and `guardian` are both set: the guardian is an address or a hat, not both")
+    if m.steward not in (None, ZERO) and m.steward_hat is not None:
+        err("steward_hat", "and `steward` are both set: the steward is an address or a hat, not both")
 
     # Cap, times and windows.
     if m.epoch_cap == 0:
@@ -1141,8 +1170,8 @@ def _programme_rules(
         dials.append(Dial(dname, d.initial, d.lower, d.upper, d.step, d.cooldown))
     if len(m.dials or {}) > MAX_DIALS:
         err("dials", f"{len(m.dials or {})} dials; a programme holds at most {MAX_DIALS}")
-    if m.dials and m.steward in (None, ZERO) and "steward" not in failed:
-        err("dials", 'dials need a `steward = "0x…"` who may turn them (programme: dials need a steward)')
+    if m.dials and m.steward in (None, ZERO) and m.steward_hat is None and not failed & {"steward", "steward_hat"}:
+        err("dials", 'dials need a `steward = "0x…"` (or a `steward_hat`) who may turn them (programme: dials need a steward)')
 
     # Later epochs: ends stay aligned only if an epoch lasts a whole number of cycles.
     if (
@@ -1170,7 +1199,9 @@ def _programme_rules(
         first_end=first_end,
         epoch_duration=m.epoch_duration,
         window_length=m.evaluation_window,
-        guardian=m.guardian,
+        guardian=m.guardian or ZERO,
+        guardian_hat=m.guardian_hat or 0,
+        steward_hat=m.steward_hat or 0,
         default_outcome=m.default_outcome,
         max_epochs=m.max_epochs,
         iterate_cap_bps=m.iterate_bound,
@@ -1314,7 +1345,9 @@ def summarize(spec: SpecFile) -> list[str]:
             f"default {p.default_outcome}; "
             + (f"ITERATE within ±{bps(p.iterate_cap_bps)}" if p.iterate_cap_bps else "no ITERATE (bound 0%)")
         )
-        people = f"  guardian {p.guardian}" + (f", steward {p.steward}" if p.steward != ZERO else "")
+        guardian = f"wearers of hat {p.guardian_hat:#066x}" if p.guardian_hat else p.guardian
+        steward = f"wearers of hat {p.steward_hat:#066x}" if p.steward_hat else (p.steward if p.steward != ZERO else "")
+        people = f"  guardian {guardian}" + (f", steward {steward}" if steward else "")
         out.append(people)
         if p.oracle != ZERO:
             out.append(

@@ -1,8 +1,9 @@
 """The main job's story: programmes that one vote starts and that then run themselves.
 
 A GAP vote sets the bounds and the calendar; one TPP vote creates three programmes (a stream
-to a steward's Safe, LP staking rewards on two pools); a hundred participants stake, withdraw
-and claim; a guardian halts and resumes one programme; a steward turns a dial; the evaluation
+to the builders' Safe, LP staking rewards on two pools); a hundred participants stake, withdraw
+and claim; the guardian's Safe halts and resumes one programme and the steward's Safe turns a
+dial, each a Safe transaction two of its three owners sign (`Stack.act`); the evaluation
 window opens and delegates vote one slate (CONTINUE the stream, ITERATE the big pool at a
 lower rate, let the small pool fall to its default STOP); the second epoch runs and the
 programmes stop by themselves. A keeper calls `advance()` every simulated day.
@@ -136,6 +137,18 @@ def _specs(plan, start, end, safe, steward, guardian, stake_tokens) -> list[Prog
     return specs
 
 
+def _safes_text(stack: Stack) -> str:
+    """ "guardian 2 of 3, steward 2 of 3, recipient 1 of 2" (or "none")."""
+    seats = [f"{role} {seat.threshold} of {len(seat.owners)}" for role, seat in stack.seats.items()]
+    return ", ".join(seats) or "none"
+
+
+def _by(stack: Stack, role: str) -> str:
+    """How `role` acts: " (Safe, 2 of 3 owners signed)", or "" for a plain actor."""
+    seat = stack.seats.get(role)
+    return f" (Safe, {seat.threshold} of {len(seat.owners)} owners signed)" if seat else ""
+
+
 def run_programme_story(
     chain,
     config: DemoConfig | None = None,
@@ -157,10 +170,14 @@ def run_programme_story(
 
     stack = deploy_stack(chain, StackConfig())
     budget, token, factory = stack.budget, stack.token, stack.factory
+    if recorder is not None:
+        for role, held_by in stack.safes.items():
+            recorder.label(held_by.address, f"{role} Safe")
     say(
         "deploy",
         "Local stack deployed: token, Token and GovOps governors with timelocks, Budget, "
-        "programme factory (no bounds yet: nothing can be minted before a vote)",
+        "programme factory (no bounds yet: nothing can be minted before a vote); "
+        f"Safes: {_safes_text(stack)}",
     )
 
     # GAP-1: bounds and calendar.
@@ -182,8 +199,8 @@ def run_programme_story(
     )
 
     # TPP-1: one vote creates the whole portfolio.
-    safe = chain.actor("builders-safe")
-    steward = chain.actor("steward")
+    safe = stack.recipient  # the builders' Safe: the stream's recipient
+    steward = stack.steward
     deployer = stack.deployer
     stake_tokens = {}
     for p in PROGRAMMES:
@@ -249,14 +266,20 @@ def run_programme_story(
                 last_states[name] = state
 
         if day == HALT_DAYS[0]:
-            programmes["eth-pool"].halt(sender=stack.guardian)
-            say("guardian", "Guardian halts the eth-pool: its emission stops at once (an oracle flagged a pool exploit)")
+            stack.act("guardian", programmes["eth-pool"], "halt")
+            say(
+                "guardian",
+                f"Guardian{_by(stack, 'guardian')} halts the eth-pool: its emission stops at once (an oracle flagged a pool exploit)",
+            )
         if day == HALT_DAYS[1]:
-            programmes["eth-pool"].unhalt(sender=stack.guardian)
-            say("guardian", "Guardian lifts the halt: eth-pool emission resumes; the halted days are never minted")
+            stack.act("guardian", programmes["eth-pool"], "unhalt")
+            say(
+                "guardian",
+                f"Guardian{_by(stack, 'guardian')} lifts the halt: eth-pool emission resumes; the halted days are never minted",
+            )
         if day == DIAL_DAY:
-            programmes["builders-stream"].move_dial(dial_id(THROTTLE), DIAL_VALUE, DIAL_REASON, sender=steward)
-            say("dial", f"Steward turns the builders-stream throttle 100% -> 90%: {DIAL_REASON!r}")
+            stack.act("steward", programmes["builders-stream"], "move_dial", dial_id(THROTTLE), DIAL_VALUE, DIAL_REASON)
+            say("dial", f"Steward{_by(stack, 'steward')} turns the builders-stream throttle 100% -> 90%: {DIAL_REASON!r}")
 
         # The evaluation window: delegates vote one slate for every programme due.
         if not slate_done and all(last_states[n] == "EVALUATING" for n in programmes):

@@ -22,6 +22,9 @@ class ProgrammeLayer:
     programme_implementation: Any
     mechanism_implementations: dict[str, Any]  # kind name -> implementation
     factory: Any
+    # The Hats-compatible registry programmes check guardian and steward hats against: a real
+    # Hats deployment on a network, or tpp's MinimalHats stand-in locally (Hats is on no registry).
+    hats: Any = None
 
     @property
     def stream_implementation(self) -> Any:
@@ -32,12 +35,16 @@ class ProgrammeLayer:
         return self.mechanism_implementations["staking"]
 
 
-def deploy_programme_layer(chain: Chain, budget: Any, token: Any, executor: str, *, sender: str | None = None) -> ProgrammeLayer:
+def deploy_programme_layer(
+    chain: Chain, budget: Any, token: Any, executor: str, *, hats: str | None = None, sender: str | None = None
+) -> ProgrammeLayer:
     """Deploy the implementations every programme, mechanism and epoch minter is a clone of
     (one per registered mechanism kind), and the factory that only `executor` (the TPP
     executor) can drive."""
     minter = chain.deploy("EpochMinter", budget.address, sender=sender)
-    programme = chain.deploy("Programme", budget.address, executor, minter.address, sender=sender)
+    # Without a Hats deployment to point at, the layer brings the minimal stand-in (not Hats).
+    hats_handle = chain.at("MinimalHats", hats) if hats else chain.deploy("MinimalHats", sender=sender)
+    programme = chain.deploy("Programme", budget.address, executor, minter.address, hats_handle.address, sender=sender)
     handles = {"token": token, "budget": budget}
     ordered = sorted(kinds.all_kinds(), key=lambda k: k.code)
     implementations = {k.name: chain.deploy(k.contract, *k.implementation_args(handles), sender=sender) for k in ordered}
@@ -49,7 +56,7 @@ def deploy_programme_layer(chain: Chain, budget: Any, token: Any, executor: str,
         [implementations[k.name].address for k in ordered],
         sender=sender,
     )
-    return ProgrammeLayer(minter, programme, implementations, factory)
+    return ProgrammeLayer(minter, programme, implementations, factory, hats_handle)
 
 
 def created_programmes(chain: Chain, factory: Any, first_index: int = 0) -> list[tuple[Any, str]]:

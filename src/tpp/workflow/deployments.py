@@ -1,8 +1,9 @@
 """The deployments file: what tpp deployed on each chain, by name.
 
 `.tpp/deployments/<chain-id>.json` records the stack's addresses (token, governors, timelocks,
-Budget, factory) and every programme tpp created, by the spec's name, with its mechanism and
-kind. It is written atomically, so a reader never sees half a file and a failed command leaves
+Budget, factory, Safe's contracts and the local Safes by role: ``guardian_safe``,
+``steward_safe``, ``recipient_safe``) and every programme tpp created, by the spec's name, with
+its mechanism and kind. It is written atomically, so a reader never sees half a file and a failed command leaves
 the previous file as it was.
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "record_programme",
     "record_programmes",
     "record_stack",
+    "safe_key",
 ]
 
 # Where per-chain deployment records live, relative to the working directory.
@@ -118,7 +120,16 @@ def record_stack(deployments: Deployments, stack: Any) -> Deployments:
     )
     if stack.factory is not None:
         deployments.stack["factory"] = str(stack.factory.address)
+    if stack.safe_layer is not None:
+        deployments.stack.update(stack.safe_layer.addresses())
+    for role, safe in stack.safes.items():
+        deployments.stack[safe_key(role)] = safe.address
     return deployments
+
+
+def safe_key(role: str) -> str:
+    """Where a deployments file records the local Safe holding `role` ("steward_safe")."""
+    return f"{role}_safe"
 
 
 def record_programme(deployments: Deployments, name: str, address: str, mechanism: str, kind: str) -> Deployments:

@@ -3,7 +3,7 @@
 anvil runs in the background on a loopback port (8545 unless told otherwise) with
 `--state .tpp/devnet/state.json`, so whatever was deployed survives `down` / `up`: anvil
 writes its state when it gets SIGTERM and loads it when it starts. The process id and port are
-kept in `.tpp/devnet/node.json`. On the first `up` the local stack (governance stand-in,
+kept in `.tpp/devnet/node.json`. On the first `up` the local stack (governance stand-in, Safes,
 Budget, programme factory) is deployed once and recorded in `.tpp/deployments/31337.json`.
 """
 
@@ -206,13 +206,16 @@ def devnet_up(root: Path = DEFAULT_ROOT, port: int = DEFAULT_PORT, deploy: bool 
         chain = Chain.anvil(url=node["url"])
         deployments = load_deployments(DEVNET_CHAIN_ID, root)
         if not _stack_deployed(chain, deployments):
-            say("deploying the local stack (token, governors, timelocks, Budget, factory)…")
+            say("deploying the local stack (token, governors, timelocks, Safes, Budget, factory)…")
             # titanoboa prints every deployment and broadcast; the summary line says what matters.
             with contextlib.redirect_stdout(io.StringIO()):
                 stack = deploy_stack(chain)
             record_stack(deployments, stack)
             path = deployments.save()
             node["deployed"] = True
+            for role, safe in stack.safes.items():
+                seat = stack.seats[role]
+                say(f"{role} Safe {safe.address} ({seat.threshold} of {len(seat.owners)}: {', '.join(seat.owners)})")
             say(f"stack recorded in {path}")
     return node
 

@@ -7,8 +7,11 @@ can be run from propose to execute here (`governance.run_proposal`, time moved b
 `chain.warp`). On any other chain a vote is a vote: tpp writes the payload (`tpp propose`) and
 never pretends to deploy.
 
-The steward of the local flow is the local actor named "steward": a spec whose programmes
-`tpp dial` should move on the devnet must name that actor's address as `steward`.
+The steward of the local flow is the stack's steward Safe (2 of 3 local owners, recorded as
+``steward_safe`` in the deployments file): a spec whose programmes `tpp dial` should move on
+the devnet names that Safe's address as `steward`, and `tpp dial` executes the move through
+the Safe (``approveHash`` from one owner, ``execTransaction`` from another). A programme
+whose steward is the plain local actor "steward" is still moved by that actor.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from tpp.chain import Chain, Reverted
 from tpp.specs import spec as spec_module
 from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, CheckResult, GlobalParams, SpecError, check_spec
 from tpp.system.governance import GovernanceError, explain_revert, run_proposal, vote_duration
-from tpp.system.stack import deploy_stack
-from tpp.workflow.deployments import Deployments, OpsError, record_programmes, record_stack
+from tpp.system.safes import SafeError, safe_layer_at
+from tpp.system.stack import LOCAL_SAFES, deploy_stack, local_safe
+from tpp.workflow.deployments import Deployments, OpsError, record_programmes, record_stack, safe_key
 from tpp.workflow.keeper import advance_due, is_due, read_latest
 from tpp.workflow.proposals import Decision, ProposalError, portfolio_payload, slate_payload
 
@@ -467,20 +471,42 @@ def move_dial(
 ) -> int:
     """The steward moves `dial` of programme `name` to `value`; simulated first, so a move the
     programme would refuse (bounds, step, cooldown, not the steward) raises OpsError with the
-    rule. Returns the dial's new value."""
+    rule. On a local chain a programme whose steward is the recorded steward Safe is moved by
+    a Safe transaction its local owners sign. Returns the dial's new value."""
     read_latest(chain)
     p = _programme(chain, deployments, name)
-    if sender is None:
-        sender = chain.actor(STEWARD_ACTOR) if chain.is_local else str(chain.env.eoa)
     steward = str(p.steward())
-    if steward.lower() != str(sender).lower():
-        raise OpsError(f"programme {name}: {sender} is not its steward ({steward}) (programme: caller is not the steward)")
+    steward_safe = deployments.stack.get(safe_key("steward"), "")
+    through_safe = sender is None and chain.is_local and steward_safe.lower() == steward.lower()
+    if through_safe:
+        sender = steward
+    elif sender is None:
+        sender = chain.actor(STEWARD_ACTOR) if chain.is_local else str(chain.env.eoa)
     if len(reason.encode()) > 128:
         raise OpsError(f"programme {name}: the reason is longer than 128 bytes")
     key = dial_id(dial)
+    if steward.lower() != str(sender).lower():
+        hint = ""
+        if not chain.is_local and int(steward, 16):  # a Safe there signs with its owners' wallets
+            data = p.move_dial.prepare_calldata(key, value, reason)
+            hint = f"; if the steward is a Safe, its owners execute to {p.address} the data 0x{bytes(data).hex()}"
+        raise OpsError(f"programme {name}: {sender} is not its steward ({steward}) (programme: caller is not the steward){hint}")
+    # Simulated from the steward itself, its Safe's address too: no key is needed to simulate.
     _simulate(chain, name, f"move_dial({dial}, {value})", lambda: p.move_dial(key, value, reason, sender=sender, simulate=True))
     with contextlib.redirect_stdout(io.StringIO()):
-        p.move_dial(key, value, reason, sender=sender)
+        if not through_safe:
+            p.move_dial(key, value, reason, sender=sender)
+            return int(p.dial(key)[0])
+        try:
+            safe, signers = local_safe(safe_layer_at(chain, deployments.stack), steward, LOCAL_SAFES["steward"])
+        except (KeyError, ValueError) as exc:
+            raise OpsError(
+                f"programme {name}: its steward is the Safe {steward}, which the local owners cannot sign for ({exc})"
+            ) from exc
+        try:
+            safe.call(p, "move_dial", key, value, reason, signers=signers)
+        except SafeError as exc:
+            raise OpsError(f"programme {name}: {exc}") from exc
     return int(p.dial(key)[0])
 
 

@@ -362,8 +362,13 @@ def _portfolio_text(payload: Payload, spec: SpecFile) -> str:
             ("evaluation window", f"last {dur(p.window_length)} of each epoch"),
             ("default outcome", p.default_outcome),
             ("ITERATE bound", f"±{bps(p.iterate_cap_bps)} of the cap" if p.iterate_cap_bps else "none (ITERATE not allowed)"),
-            ("guardian", f"`{p.guardian}`"),
-            ("steward", f"`{p.steward}`" if p.steward != ZERO else "none"),
+            ("guardian", f"wearers of hat `{p.guardian_hat:#066x}`" if p.guardian_hat else f"`{p.guardian}`"),
+            (
+                "steward",
+                f"wearers of hat `{p.steward_hat:#066x}`"
+                if p.steward_hat
+                else (f"`{p.steward}`" if p.steward != ZERO else "none"),
+            ),
         ]
         if p.oracle != ZERO:
             rows.append(
@@ -697,9 +702,15 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
         f"default {Outcome.label(f['default_outcome'])}",
         f"max epochs {f['max_epochs']}",
         f"ITERATE bound {bps(f['iterate_cap_bps'])}",
-        f"guardian {to_checksum_address(f['guardian'])}",
     ]
-    if int(f["steward"], 16):
+    # A role is an address or a hat; `.get` keeps decoding calldata written before hats existed.
+    if f.get("guardian_hat"):
+        parts.append(f"guardian: wearers of hat {int(f['guardian_hat']):#066x}")
+    else:
+        parts.append(f"guardian {to_checksum_address(f['guardian'])}")
+    if f.get("steward_hat"):
+        parts.append(f"steward: wearers of hat {int(f['steward_hat']):#066x}")
+    elif int(f["steward"], 16):
         parts.append(f"steward {to_checksum_address(f['steward'])}")
     if int(f["oracle"], 16):
         parts.append(
