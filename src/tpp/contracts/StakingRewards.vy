@@ -14,8 +14,21 @@
 @dev Known pitfalls of the Synthetix/Uniswap design, and what this contract does instead:
      - emission for time with nothing staked is dropped at the tick, so it is never minted
        (unused cap, not stranded tokens);
-     - the accumulator has 36 decimals of precision, so 6-decimal stake tokens and small
-       rates lose at most 1 wei per claim, and rounding always favours the contract;
+     - rounding always favours the contract, and is bounded whatever the stake token's
+       decimals or the rate: each tick adds floor(amount * 1e36 / total_staked) to the
+       accumulator, which withholds less than total_staked / 1e36 wei from the stakers
+       together (from one staker: less than its balance / 1e36 wei); settled rewards are
+       kept unrounded, so only the payout floors (less than 1 wei). A claim therefore pays
+       at most E, the staker's exact pro-rata share of the ticked emission since its last
+       claim, and more than E - 1 - sum(balance / 1e36) over the k ticks in between (a tick
+       is one second or more of accrual, so k is at most the seconds accrued). `stake` caps
+       total_staked at _MAX_TOTAL_STAKE = 1e30 units (1e12 tokens of 18 decimals, 1e24 of
+       6), so a claim pays more than E - 1 - k / 1e6 wei: floor(E), or 1 wei less, for
+       k <= 1e6, and every tick withholds less than 1e-6 wei in total. Without the cap,
+       "1 wei per claim" would no longer hold for a staker above 1e36 / k units; above
+       1e36 units a tick can withhold whole wei, and one worth less than
+       total_staked / 1e36 wei adds nothing to the accumulator while it is still minted
+       (stranded in `held`);
      - rewards are minted (dripped) on demand, so there is no "notifyRewardAmount" balance
        check and the stake token may differ from the reward token without any balance trick:
        stakes are tracked in `total_staked`, rewards in `held`;
@@ -23,7 +36,8 @@
        they joined.
      Invariants: sum(paid) <= held + paid == minted <= accrued <= the minters' unlocks.
 @custom:kill The programme halts accrual and closes the epoch minter on KILL; stakes stay
-     withdrawable and rewards already accrued stay claimable from what was dripped.
+     withdrawable and rewards already accrued stay claimable: dripped by the final settlement
+     or, after a kill while the Budget is paused, minted by claims once it unpauses.
 """
 
 from ethereum.ercs import IERC20
@@ -53,6 +67,9 @@ exports: (
 
 # Fixed-point scale of the accumulator: 36 decimals, enough for 6-decimal stake tokens.
 _ACC_SCALE: constant(uint256) = 10**36
+# Most stake token units all stakers together may deposit (1e12 tokens of 18 decimals, 1e24
+# of 6): keeps the accumulator's rounding under 1e-6 wei per tick (see the header).
+_MAX_TOTAL_STAKE: constant(uint256) = 10**30
 
 # The governance token rewards are paid in (shared by every clone).
 REWARD_TOKEN: public(immutable(IERC20))
@@ -118,11 +135,14 @@ def initialize(programme: address, stake_token: IERC20):
 def stake(amount: uint256):
     """
     @notice Deposits `amount` of the stake token; rewards accrue from this second on.
-    @param amount Stake token units; not zero; the caller has approved them.
+    @param amount Stake token units; not zero; the caller has approved them; all stakes
+           together stay at most 1e30 units (_MAX_TOTAL_STAKE).
     """
     assert amount != 0, "staking: zero amount"
     self._update(msg.sender)
-    self.total_staked += amount
+    staked: uint256 = self.total_staked + amount
+    assert staked <= _MAX_TOTAL_STAKE, "staking: total stake above limit"
+    self.total_staked = staked
     self.balanceOf[msg.sender] += amount
     assert extcall self.stake_token.transferFrom(msg.sender, self, amount, default_return_value=True), "staking: transfer failed"
     log Staked(staker=msg.sender, amount=amount)
@@ -162,8 +182,8 @@ def claim() -> uint256:
             log Dripped(caller=msg.sender, amount=dripped)
         held: uint256 = emission._held()
         if held < amount:
-            # Only short if an epoch was settled after its minter's grace (see `forfeited`):
-            # pay what is held and keep the rest owed.
+            # Short only while the minter cannot mint what is owed now (a guardian halt
+            # pauses it): pay what is held and keep the rest owed, to be claimed later.
             remainder = scaled - held * _ACC_SCALE
             amount = held
     # The fraction of a wei below the payout is dropped (at most 1 wei per claim); clearing
