@@ -77,7 +77,7 @@ def test_a_due_but_blocked_transition_is_not_sent(chain, programmes, first_epoch
     chain.warp_to(end)
     budget.pause(sender=guardian)
     rows = {r["name"]: r for r in status(chain, deployments)}
-    assert rows["builders"]["due"]
+    assert rows["builders"]["due"] and rows["builders"]["waiting"] is None  # not evaluated yet
     first = advance_due(chain, {"builders": stream.address})
     # (each test starts from the module's state: SCHEDULED) Start and window still happen;
     # the epoch change waits for the Budget.
@@ -85,6 +85,8 @@ def test_a_due_but_blocked_transition_is_not_sent(chain, programmes, first_epoch
     second = advance_due(chain, {"builders": stream.address})
     assert [(a.kind, a.old_state) for a in second] == [("skipped", "EVALUATING")]
     assert stream.state() == 3
+    (row,) = [r for r in status(chain, deployments) if r["name"] == "builders"]
+    assert row["waiting"] == "waiting for the Budget's guardian to unpause"
 
 
 def test_a_programme_waiting_for_budget_room_is_skipped_with_the_reason(chain, programmes, first_epoch, budget, gap_executor):
@@ -100,6 +102,10 @@ def test_a_programme_waiting_for_budget_room_is_skipped_with_the_reason(chain, p
     assert (action.kind, action.old_state) == ("skipped", "EVALUATING")
     assert action.detail.startswith("waiting for Budget room: the next epoch needs ")
     assert action.detail.endswith("the Budget has room for 0")
+    assert stream.state() == 3 and stream.epoch() == 1
+    # `tpp status` says the same, and looking changes nothing.
+    (row,) = [r for r in status(chain, deployments) if r["name"] == "builders"]
+    assert row["waiting"] == action.detail
     assert stream.state() == 3 and stream.epoch() == 1
 
 

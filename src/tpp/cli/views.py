@@ -47,6 +47,8 @@ def status_table(rows: list[dict[str, Any]], chain_id: int, token: str = "ZK") -
         state = f"{r['state']}{' halted' if r['halted'] else ''}\nepoch {r['epoch']}/{r['max_epochs']}"
         amounts = f"{_short(r['minted'], token)}\n{_short(r['unlocked'], token)}\n{_short(r['cap'], token)}"
         nxt = f"{r['next_state'] or '—'}\n{_when(r['next_at'], r['now'])}"
+        if r.get("waiting"):
+            nxt += f"\n{r['waiting']}"
         pending = r.get("pending_outcome")
         decision = f"{pending} (voted)" if pending else f"default {r.get('default_outcome', '?')}"
         if r["in_window"]:

@@ -106,7 +106,19 @@ def status(
             "next_state": State.label(next_state) if int(next_state) else None,
             "next_at": int(next_at) if int(next_state) else None,
             "due": bool(int(next_state)) and int(next_at) <= now,
+            "waiting": None,
         }
+        if state == State.EVALUATING and now >= epoch_end:
+            # Past the end and still evaluating: either the Budget is paused or it has no room
+            # for the next epoch. Say which (advance() is only simulated, nothing is sent).
+            try:
+                p.advance(simulate=True)
+                row["waiting"] = _deferred(p._computation, str(address)) or None
+            except Exception as exc:
+                if is_rpc_failure(exc):
+                    raise
+            if row["waiting"] is None and bool(chain.at("Budget", str(p.BUDGET())).paused()):
+                row["waiting"] = "waiting for the Budget's guardian to unpause"
         minter_address = str(p.minter())
         if minter_address != ZERO_ADDRESS:
             minter = chain.at("EpochMinter", minter_address)
