@@ -1,4 +1,4 @@
-"""`tpp status`, `advance`, `keeper`, `check-onchain`, `deploy`, `decide`, `dial`."""
+"""`tpp status`, `advance`, `keeper`, `check-onchain`, `deploy`, `decide`, `dial`, `index`."""
 
 from __future__ import annotations
 
@@ -201,3 +201,38 @@ def dial_command(
     chain, deployments = chain_and_deployments(rpc, False, keystore, root)
     new = move_dial(chain, deployments, name, dial, parse_dial_value(value), reason)
     say(f"{name}: {dial} is now {new}")
+
+
+@app.command("index")
+def index_command(
+    rpc: Optional[str] = rpc_opt,
+    devnet: bool = typer.Option(False, "--devnet", help="Index the running local devnet (the default without --rpc)."),
+    db: Optional[Path] = typer.Option(None, "--db", help="The SQLite index (default: ROOT/index/<chain-id>.sqlite)."),
+    confirmations: Optional[int] = typer.Option(None, "--confirmations", help="Index up to head minus N blocks (default 2)."),
+    verify: bool = typer.Option(False, "--verify", help="Then reconcile minted totals and programme states with the chain."),
+    root: Path = root_opt,
+) -> None:
+    """Index every tpp contract's events into SQLite: incremental, reorg-safe, one transaction per batch."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tpp.cli.root import rich_console
+    from tpp.workflow.index import default_db_path, index_chain, open_index_source, verify_index
+
+    if rpc and devnet:
+        raise UserError("pass --rpc URL or --devnet, not both")
+    source, deployments = open_index_source(rpc, root)
+    path = db or default_db_path(deployments.chain_id, root)
+    columns = (TextColumn("indexing"), BarColumn(), TextColumn("block {task.fields[block]}"), TimeElapsedColumn())
+    with Progress(*columns, console=rich_console(), transient=True) as progress:
+        task = progress.add_task("indexing", total=None, block="…")
+
+        def advanced(first: int, last: int, target: int) -> None:
+            progress.update(task, total=target - first + 1, completed=last - first + 1, block=f"{last}/{target}")
+
+        def note(text: str) -> None:
+            progress.console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+        summary = index_chain(source, deployments, path, confirmations=confirmations, say=note, on_batch=advanced)
+    say(summary.line())
+    if verify:
+        say(verify_index(source, path).line(), style="green")
