@@ -35,6 +35,7 @@ import bisect
 import json
 import sqlite3
 import urllib.error
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,27 +174,28 @@ class LogQuery:
         return out
 
 
-class LogSource:
+class LogSource(ABC):
     """Where logs, block hashes and views at a block come from."""
 
     #: Default confirmations: how far below the head a block must be before it is indexed.
     confirmations: int = 2
 
+    @abstractmethod
     def head(self) -> int:
-        raise NotImplementedError
+        """The newest block number the source knows."""
 
+    @abstractmethod
     def block(self, number: int) -> tuple[str, int]:
         """(hash, timestamp) of block `number`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def logs(self, first: int, last: int, query: LogQuery) -> list[RawLog]:
         """The logs matching `query` in blocks [first, last], in chain order; raises
         RangeRefused when the range should be smaller."""
-        raise NotImplementedError
 
+    @abstractmethod
     def view(self, contract: str, address: str, function: str, block: int) -> Any:
         """A view function of a tpp contract at `address`, read at `block`."""
-        raise NotImplementedError
 
 
 class RpcLogs(LogSource):
