@@ -158,22 +158,27 @@ def _batch(out: Path) -> dict[str, Any]:
     return json.loads((out / "safe-batch.json").read_text(encoding="utf-8"))
 
 
-def check_portfolio_batch(run: SafeRun, out: Path) -> dict[str, Any]:
-    """`tpp propose FILE --setup` writes the batch; the executor Safe executes it in one
-    transaction; the chain then holds both grants and exactly the spec's programmes.
-    Returns name -> programme handle."""
-    chain = run.chain
+def write_setup_batch(run: SafeRun, out: Path) -> None:
+    """`tpp propose FILE --setup` for the run's spec and stack, written to `out`."""
     propose_command(
         run.spec_path,
         factory=run.factory.address,
         budget=run.budget.address,
         token=run.token.address,
         setup=True,
-        chain_id=chain.chain_id(),
+        chain_id=run.chain.chain_id(),
         out=out,
         echo=lambda *_: None,
-        now=chain.now(),
+        now=run.chain.now(),
     )
+
+
+def check_portfolio_batch(run: SafeRun, out: Path) -> dict[str, Any]:
+    """`tpp propose FILE --setup` writes the batch; the executor Safe executes it in one
+    transaction; the chain then holds both grants and exactly the spec's programmes.
+    Returns name -> programme handle."""
+    chain = run.chain
+    write_setup_batch(run, out)
     batch = _batch(out)
     assert batch["chainId"] == str(chain.chain_id())
     calls = batch_calls(batch)

@@ -5,9 +5,8 @@ import json
 
 import pytest
 
-from tests.proposals.safe_batch_checks import check_portfolio_batch, check_slate_batch, deploy_safe_run
+from tests.proposals.safe_batch_checks import check_portfolio_batch, check_slate_batch, deploy_safe_run, write_setup_batch
 from tpp.system.safes import SafeError, batch_calls
-from tpp.workflow.proposals import propose_command
 
 
 def test_the_portfolio_and_slate_batches_run_through_the_executor_safe(chain, tmp_path):
@@ -21,17 +20,7 @@ def test_a_batch_the_safe_may_not_execute_is_refused_before_anyone_signs(chain, 
     the rule, and nothing is approved or executed."""
     run = deploy_safe_run(chain, tmp_path)
     out = tmp_path / "portfolio"
-    propose_command(
-        run.spec_path,
-        factory=run.factory.address,
-        budget=run.budget.address,
-        token=run.token.address,
-        setup=True,
-        chain_id=chain.chain_id(),
-        out=out,
-        echo=lambda *_: None,
-        now=chain.now(),
-    )
+    write_setup_batch(run, out)
     calls = batch_calls(json.loads((out / "safe-batch.json").read_text()))
     signers = [chain.actor("guardian-1"), chain.actor("guardian-2")]
     with pytest.raises(SafeError, match=r"call 1 of 3 \(to .*\): AccessControlUnauthorizedAccount"):

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fixtures.budget import CYCLE, DAY, WAD, now
+from tests.fixtures.helpers import warp_to
 
 
 def events(contract, name):
@@ -22,11 +23,6 @@ def events(contract, name):
 
 def rate(cap, start, end):
     return -(-cap // (end - start))
-
-
-def warp_to(t):
-    assert t >= now()
-    boa.env.time_travel(seconds=t - now())
 
 
 @pytest.fixture

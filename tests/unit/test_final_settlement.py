@@ -15,7 +15,8 @@ Time line (make_spec, tests/fixtures): first epoch [S, E] with E on a 90-day cyc
 import boa
 import pytest
 
-from tests.fixtures.budget import CYCLE, DAY, WAD, now
+from tests.fixtures.budget import CYCLE, DAY, WAD
+from tests.fixtures.helpers import events, streamed, warp_to
 from tests.fixtures.programmes import EPOCH_CAP
 from tpp.base.vocab import ADMITTER_ROLE, Outcome, State
 
@@ -27,21 +28,6 @@ RATE_SCALE = 10**18
 STAKE = 10 * WAD
 # Later than any claim grace the epoch minters used to have (30 days): they have none now.
 LATE = 60 * DAY
-
-
-def warp_to(t):
-    assert t >= now(), "tests only move the clock forward"
-    boa.env.time_travel(seconds=t - now())
-
-
-def streamed(cap, start, end, seconds):
-    """What the emission clock accrues over `seconds` of [start, end] in one tick."""
-    return cap * RATE_SCALE // (end - start) * seconds // RATE_SCALE
-
-
-def events(contract, name, call_via=None):
-    logs = (call_via or contract).get_logs()
-    return [log for log in logs if type(log).__name__ == name and log.address == contract.address]
 
 
 # --- the four paths into STOPPED, each with the guardian's halt in force -----------------------

@@ -12,6 +12,7 @@ import boa
 import pytest
 
 from tests.fixtures.budget import CYCLE, DAY, WAD, now
+from tests.fixtures.helpers import events, warp_to
 from tests.fixtures.programmes import EPOCH_CAP
 from tpp.base.vocab import THROTTLE, Outcome, State, dial_id
 
@@ -20,17 +21,6 @@ WINDOW_OPEN = 14 * DAY  # the default programme's evaluation window
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def warp_to(t):
-    assert t >= now(), "tests only move the clock forward"
-    boa.env.time_travel(seconds=t - now())
-
-
-def events(contract, name, call_via=None):
-    """Decoded `name` events `contract` emitted in the last call made through `call_via`."""
-    logs = (call_via or contract).get_logs()
-    return [log for log in logs if type(log).__name__ == name and log.address == contract.address]
 
 
 def tick(cap, start, end, seconds):

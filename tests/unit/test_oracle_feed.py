@@ -15,6 +15,7 @@ import boa
 import pytest
 
 from tests.fixtures.budget import DAY, now
+from tests.fixtures.helpers import warp_to
 from tpp.base.vocab import THRESHOLD_DECIMALS, Outcome, State
 from tpp.chain.artifacts import CONTRACTS_DIR
 
@@ -217,11 +218,6 @@ def gas_of(feed: address, data: Bytes[4]) -> uint256:
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def warp_to(t):
-    assert t >= now(), "tests only move the clock forward"
-    boa.env.time_travel(seconds=t - now())
 
 
 def transitions(programme):

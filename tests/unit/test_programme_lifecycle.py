@@ -11,6 +11,7 @@ import pytest
 from eth_utils import keccak
 
 from tests.fixtures.budget import CYCLE, DAY, now
+from tests.fixtures.helpers import events, streamed, warp_to
 from tests.fixtures.programmes import EPOCH_CAP
 from tpp.base.vocab import ADMITTER_ROLE, THROTTLE, Outcome, State, dial_id
 from tpp.base.vocab import ZERO_ADDRESS as ZERO
@@ -52,27 +53,9 @@ FEED_UNIT, THRESHOLD_UNIT = 10**8, 10**18
 # --- helpers -------------------------------------------------------------------------------
 
 
-def warp_to(t):
-    assert t >= now(), "tests only move the clock forward"
-    boa.env.time_travel(seconds=t - now())
-
-
-def events(contract, name, call_via=None):
-    """Decoded `name` events that `contract` emitted in the last call made through the handle
-    `call_via` (default: `contract` itself)."""
-    logs = (call_via or contract).get_logs()
-    return [log for log in logs if type(log).__name__ == name and log.address == contract.address]
-
-
 def transitions(contract, call_via=None):
     """(epoch, old_state, new_state, reason) of every Transition in that last call."""
     return [(log.epoch, log.old_state, log.new_state, log.reason) for log in events(contract, "Transition", call_via)]
-
-
-def streamed(cap, start, end, seconds, throttle_bps=10_000):
-    """What the emission clock accrues over `seconds` in one tick (the contract's floors)."""
-    rate = cap * RATE_SCALE // (end - start)
-    return rate * seconds * throttle_bps // 10_000 // RATE_SCALE
 
 
 ERROR_STRING = keccak(text="Error(string)")[:4]

@@ -15,7 +15,8 @@ Time line (make_spec, tests/fixtures): first epoch [S, E] with E on a 90-day cyc
 import boa
 import pytest
 
-from tests.fixtures.budget import CYCLE, DAY, WAD, now
+from tests.fixtures.budget import CYCLE, DAY, WAD
+from tests.fixtures.helpers import events, streamed, warp_to
 from tests.fixtures.programmes import EPOCH_CAP
 from tpp.base.vocab import THROTTLE, State, dial_id
 from tpp.chain import Chain
@@ -25,22 +26,8 @@ RATE_SCALE = 10**18
 STAKE = 10 * WAD
 
 
-def warp_to(t):
-    assert t >= now(), "tests only move the clock forward"
-    boa.env.time_travel(seconds=t - now())
-
-
-def streamed(cap, start, end, seconds, throttle_bps=10_000):
-    return cap * RATE_SCALE // (end - start) * seconds * throttle_bps // 10_000 // RATE_SCALE
-
-
 def rate(cap, start, end):
     return -(-cap // (end - start))
-
-
-def events(contract, name, call_via=None):
-    logs = (call_via or contract).get_logs()
-    return [log for log in logs if type(log).__name__ == name and log.address == contract.address]
 
 
 @pytest.fixture
