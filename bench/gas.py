@@ -1002,15 +1002,19 @@ def programme_reading(rows: list[Row]) -> str:
   The fixed part is the transaction, first (cold) accesses, first writes to the Budget's
   counters, and most likely the memory Vyper reserves for a `DynArray` of 128 specs (about 105,000
   by the memory-expansion formula). Per programme (a stream with one dial; a staking programme
-  writes as many slots), reading the contracts, creation writes **20 new storage slots**
-  (20 × 22,100 = 442,000 gas): Programme 7 (`mechanism`, `guardian`, `steward`, `_cfg`, `_run`,
+  writes as many slots), reading the contracts, creation writes **21 new storage slots**
+  (21 × 22,100 = 464,100 gas): Programme 7 (`mechanism`, `guardian`, `steward`, `_cfg`, `_run`,
   the throttle `_dial`, `minter`), mechanism 5 (`programme`, `_clock`, `recipient` or
   `stake_token`, `minter`, `rate`), EpochMinter 4 (`_schedule` and three role entries), Budget
-  3 (the programme's ADMITTER_ROLE entry, `_schedule[minter]`, `epoch_at[i]`) and factory 1
+  4 (the programme's ADMITTER_ROLE entry, `_schedule[minter]`, `epoch_at[i]` and `_hold`, the
+  room held for its later epochs: reserve, time and rate packed in one word) and factory 1
   (`programme_at[i]`). It also deploys **3 minimal proxies** (3 × (32,000 + 45 bytes × 200) =
-  123,000), pays about {per_calldata:,.0f} gas of calldata for its spec, and emits nine logs
+  123,000), pays about {per_calldata:,.0f} gas of calldata for its spec, and emits ten logs
   (four RoleGranted, ProgrammeInitialized and ProgrammeCreated with the metadata URI,
-  EpochAdmitted, Transition, EpochOpened). Slots and proxies alone are about 565,000, so the
+  EpochAdmitted, HoldSet, Transition, EpochOpened). The hold (issue 10, item 7: continuations
+  must not compete for room) added about 30,000 gas per programme: its slot, the held rate
+  written into the breakpoints from the first epoch's end on, the call and its log. Slots and
+  proxies alone are about 587,000, so the
   {CREATION_LIMIT:,} target is out of reach without fewer contracts or slots per programme
   (see "Possible savings")."""
 
@@ -1155,7 +1159,7 @@ Estimated from slot prices, not measured, for programme creation: every new stor
 `minter` too), the Budget's `epoch_at` (views only, see above), the factory's `programme_at`
 (the `ProgrammeCreated` event carries it), and the EpochMinter's three role entries (its admin
 and minter could be two plain addresses: one slot fewer). Together about 90,000 gas, which
-would leave about 530,000 per programme, still far over 300,000. The target needs fewer
+would leave about 585,000 per programme, still far over 300,000. The target needs fewer
 contracts and slots per programme: e.g. the Budget admitting the mechanism itself (no
 per-epoch EpochMinter clone: one CREATE, four slots and, on every claim, one hop of about
 20,000 gas fewer), or one clone holding both the controller and the mechanism."""

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ops.test_deploy_decide import write_local_spec
 from tpp.chain.anvil import free_port
+from tpp.specs.spec import check_spec
 from tpp.workflow.deployments import OpsError, load_deployments
 from tpp.workflow.devnet import DEVNET_CHAIN_ID, devnet_chain, devnet_down, devnet_up
 from tpp.workflow.local import deploy_file
@@ -27,7 +28,8 @@ def test_deploy_on_the_devnet_dry_runs_then_sends(tmp_path):
         done = deploy_file(chain, spec, deployments)
         deployments.save()
         assert list(done.programmes) == ["builders", "audits"]
-        assert budget.committed() == 1_500_000 * 10**18
+        # The first caps and the reserves the programmes hold for their later epochs.
+        assert budget.committed() == sum(p.lifetime_cap for p in check_spec(spec, now=0).spec.programmes)
         # Once recorded, the same names are refused before anything is sent: no GAP vote, no
         # time passing, nothing recorded twice.
         spec.write_text(spec.read_text().replace('max_share = "25%"', 'max_share = "20%"'))

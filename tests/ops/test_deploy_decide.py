@@ -131,7 +131,8 @@ def test_globals_from_budget_are_the_budgets_parameters(local):
     result = check_onchain(spec_path, chain, str(b.address))
     assert result.errors == [] and result.spec is not None
     assert result.spec.globals == g
-    assert result.spec.committed == b.committed() == sum(p.epoch_cap for p in spec.programmes)
+    # Each first cap and the reserve each programme holds for its later epochs.
+    assert result.spec.committed == b.committed() == sum(p.lifetime_cap for p in spec.programmes)
     assert len(result.spec.already_admitted) == len(spec.programmes)
 
 

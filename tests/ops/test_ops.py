@@ -1,5 +1,6 @@
 """tpp.ops on the embedded chain: status, advancing only what is due, the deployments file."""
 
+import boa
 import pytest
 
 from tests.fixtures.budget import DAY
@@ -89,19 +90,25 @@ def test_a_due_but_blocked_transition_is_not_sent(chain, programmes, first_epoch
     assert row["waiting"] == "waiting for the Budget's guardian to unpause"
 
 
-def test_a_programme_waiting_for_budget_room_is_skipped_with_the_reason(chain, programmes, first_epoch, budget, gap_executor):
-    """At epoch end with no room in the Budget for the next epoch, advance() only logs that it
-    waits: the keeper sends nothing and says why."""
+def test_a_programme_waiting_for_budget_room_is_skipped_with_the_reason(
+    chain, programmes, first_epoch, budget, gap_executor, tpp_executor
+):
+    """At epoch end with every window the next epoch could end in full (the only room a held
+    continuation can lack), advance() only logs that it waits: the keeper sends nothing and says why."""
     deployments, stream, _ = programmes
     start, end = first_epoch
     chain.warp_to(end - DAY)
     advance_due(chain, {"builders": stream.address})
-    budget.set_inflation_threshold(0, sender=gap_executor)
+    cycle = int(budget.cycle_length())
+    budget.set_load_limit(1, sender=gap_executor)
+    for k in range(1, 6):
+        if int(budget.window_load(end + k * cycle)) == 0:
+            budget.admit(boa.env.generate_address(f"window-{k}"), 10**18, end - DAY, end + k * cycle, sender=tpp_executor)
     chain.warp_to(end)
     (action,) = advance_due(chain, {"builders": stream.address})
     assert (action.kind, action.old_state) == ("skipped", "EVALUATING")
-    assert action.detail.startswith("waiting for Budget room: the next epoch needs ")
-    assert action.detail.endswith("the Budget has room for 0")
+    assert action.detail.startswith("waiting: the Budget refused the next epoch (to ")
+    assert action.detail.endswith("): budget: window load above limit")
     assert stream.state() == 3 and stream.epoch() == 1
     # `tpp status` says the same, and looking changes nothing.
     (row,) = [r for r in status(chain, deployments) if r["name"] == "builders"]

@@ -712,8 +712,29 @@ class ProgrammeMachine(RuleBasedStateMachine):
                 earlier.closed = earlier.contract.closed()
                 assert earlier.closed, f"{track.name}: an earlier epoch's minter can still mint"
         if epoch > 1 and track.final is None:
-            # Later epochs keep the configured rate: the cap is prorated over their length.
-            assert current.cap == stored.epoch_cap * (current.unlock_end - current.start) // p.epoch_duration()
+            # Later epochs keep the configured rate: the cap is prorated over their length, out
+            # of the reserve held for them; only an exhausted reserve (epochs stretched by late
+            # keepers used it up) gives less.
+            prorated = stored.epoch_cap * (current.unlock_end - current.start) // p.epoch_duration()
+            assert current.cap <= prorated
+            if current.cap < prorated:
+                assert self.budget.reserve_of(p.address) == 0, f"{track.name}: cap below its rate with a reserve left"
+
+        # The room held for later epochs (taken at creation or by the vote that continues it):
+        # nothing once final or in the last epoch; while an epoch runs undecided, exactly what a
+        # programme continuing by default needs (the configured rate, one cap per epoch left),
+        # and nothing for one that stops by default. It always runs from the current epoch's end.
+        rate, reserve, held_from = self.budget.hold_of(p.address)
+        if state in FINAL or epoch >= track.max_epochs:
+            assert (rate, reserve) == (0, 0), f"{track.name}: holds room with no epoch to follow"
+        elif state in (SCHEDULED, RUNNING):
+            assert held_from == current.unlock_end
+            if track.default_outcome == CONTINUE and reserve:
+                duration = p.epoch_duration()
+                assert rate == -(-stored.epoch_cap // duration)
+                assert reserve <= (track.max_epochs - epoch) * stored.epoch_cap
+            elif track.default_outcome == STOP:
+                assert (rate, reserve) == (0, 0), f"{track.name}: stops by default but holds room"
 
         # Σ paid ≤ Σ minted ≤ Σ caps; every minter within its cap and linear unlock, and the
         # Budget counts exactly what it minted.

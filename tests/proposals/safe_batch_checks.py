@@ -200,7 +200,7 @@ def check_portfolio_batch(run: SafeRun, out: Path) -> dict[str, Any]:
     # Exactly the spec's programmes, each first epoch admitted by the Budget.
     spec = run.spec
     assert run.factory.programme_count() == len(spec.programmes) == 2
-    assert run.budget.committed() == sum(p.epoch_cap for p in spec.programmes)
+    assert run.budget.committed() == sum(p.lifetime_cap for p in spec.programmes)  # first caps and reserves
     created = {}
     for index, p in enumerate(spec.programmes):
         programme = chain.at("Programme", run.factory.programme_at(index))

@@ -410,6 +410,17 @@ def test_cap_above_the_allocation(tmp_path):
     assert "above the allocation 1_000_000_000 ZK" in error.message and 'at most "5_000_000 ZK" is left' in error.message
 
 
+def test_a_programme_that_continues_by_default_commits_its_later_epochs_too(tmp_path):
+    """Creating it holds a reserve for every later epoch (so its continuations never compete
+    for room), and the allocation must cover that reserve, as the Budget checks it."""
+    table = programme("a", epoch_cap='"2m ZK"', default_outcome='"CONTINUE"', max_epochs="4")
+    path = write(tmp_path, table, head='already_committed = "995m ZK"\n')
+    error = only_error(path)
+    assert (error.line, error.field) == (line_of(path, "epoch_cap"), "programme.a.epoch_cap")
+    assert "the first and 3 more held for its later epochs (8_000_000 ZK)" in error.message
+    assert 'at most "1_250_000 ZK" per epoch fits, or fewer max_epochs' in error.message
+
+
 ADMITTED = """\
 [[already_admitted]]
 name = "earlier"
@@ -538,3 +549,13 @@ def test_globals_decimals_outside_0_to_36_is_one_error_not_a_crash(tmp_path):
     error = only_error(path)
     assert (error.line, error.field) == (line_of(path, "decimals"), "globals.decimals")
     assert "10000000000 decimals is outside 0..36" in error.message
+
+
+def test_a_rate_the_budget_cannot_hold_is_named(tmp_path):
+    """4e12 ZK per 30 days is about 1.5e24 wei/s: above the 80 bits a hold has on chain."""
+    table = programme("a", epoch_cap='"4_000_000_000_000 ZK"', default_outcome='"CONTINUE"', max_epochs="2")
+    globals_ = GLOBALS.replace('allocation = "1b ZK"', 'allocation = "20_000_000_000_000 ZK"').replace(
+        'inflation_threshold = "1000 ZK/s"', 'inflation_threshold = "3_000_000 ZK/s"'
+    )
+    error = only_error(write(tmp_path, table, globals=globals_))
+    assert error.field == "programme.a.epoch_cap" and "budget: held rate above uint80" in error.message

@@ -128,6 +128,16 @@ MATRIX = [
         ("tpp_executor",),
         lambda c, s, a: c.admit(_fresh_programme(), WAD, now() + 10, now() + 10 + DAY, sender=s),
     ),
+    # Raising a hold (room for the caller's later epochs) is an admission: ADMITTER_ROLE. The
+    # positive control first admits an epoch for the hold to follow.
+    Entry(
+        "budget",
+        "hold",
+        ADMITTER_ROLE,
+        ("tpp_executor",),
+        lambda c, s, a: c.hold(1, WAD, sender=s),
+        lambda c, a: c.admit(_fresh_programme(), WAD, now() + 10, now() + 10 + DAY, sender=a["tpp_executor"]),
+    ),
     Entry(
         "budget",
         "set_inflation_threshold",
@@ -254,6 +264,22 @@ def test_budget_release_is_gated_by_admission_not_by_role(actor, budget, actors)
     only release its own schedule, and none of the actors is one."""
     with boa.reverts("budget: minter not admitted"):
         budget.release(0, sender=actors[actor])
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_budget_hold_lowering_needs_no_role_and_touches_only_the_callers_hold(actor, budget, actors):
+    """Giving room back needs no role (a programme must always be able to end): the caller is
+    the key, so nobody can lower another's hold, and lowering what one does not hold is a no-op."""
+    holder = actors["tpp_executor"]
+    budget.admit(_fresh_programme(), WAD, now() + 10, now() + 10 + DAY, sender=holder)
+    budget.hold(1, WAD, sender=holder)
+    if actor != "tpp_executor":
+        budget.hold(0, 0, sender=actors[actor])
+        assert budget.hold_of(actors[actor])[:2] == (0, 0)
+        assert budget.hold_of(holder)[:2] == (1, WAD)
+    else:
+        budget.hold(0, 0, sender=holder)
+        assert budget.hold_of(holder)[:2] == (0, 0)
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -282,21 +282,42 @@ def test_load_refusal_is_checked_before_anything_is_written(budget, gap_executor
     assert (budget.committed(), budget.epoch_count(), budget.max_rate(start, boundary)) == (committed, count, rate_before)
 
 
-def test_programme_whose_next_epoch_overloads_its_window_waits_for_room(
+def test_a_continuation_whose_window_is_full_ends_on_the_next_window_with_room(
     budget, gap_executor, tpp_executor, create, make_spec, safe, first_epoch
 ):
-    """A programme's continuation is an admission like any other: when the window its next
-    epoch would end in is full, the programme waits (the full window is room a GAP can make,
-    not a reason to stop for good) and continues once the load limit allows it."""
+    """The load limit binds continuations too, but a full window must not stop or stall a
+    programme: its next epoch runs on to the first later boundary whose window has room, at the
+    same rate (its cap prorated over the longer epoch, out of the reserve it holds)."""
     _, end = first_epoch
-    ((programme, _),) = create(make_spec("stream", safe, max_epochs=2))
+    ((programme, _),) = create(make_spec("stream", safe, max_epochs=3))
+    cap = programme.epoch_cap()
     budget.set_load_limit(1, sender=gap_executor)
     _admit(budget, tpp_executor, end + CYCLE, name="takes the next window")
     boa.env.time_travel(seconds=end - now())
+    assert State.label(programme.advance()) == "RUNNING"
+    assert (programme.epoch(), programme.epoch_start(), programme.epoch_end()) == (2, end, end + 2 * CYCLE)
+    assert budget.schedule_of(programme.minter()) == (2 * cap, end, end + 2 * CYCLE)
+    assert budget.window_load(end + CYCLE) == 1 and budget.window_load(end + 2 * CYCLE) == 1
+    # The reserve (two caps) is used up: nothing is held after this epoch, so it is the last.
+    assert budget.hold_of(programme.address)[:2] == (0, 0)
+
+
+def test_a_continuation_with_no_window_in_reach_waits_for_the_load_limit(
+    budget, gap_executor, tpp_executor, create, make_spec, safe, first_epoch
+):
+    """With every window it could end in full, the continuation waits (logged, retried on every
+    advance) instead of stopping: a GAP can raise the limit."""
+    _, end = first_epoch
+    ((programme, _),) = create(make_spec("stream", safe, max_epochs=2))
+    budget.set_load_limit(1, sender=gap_executor)
+    for k in range(1, 6):
+        _admit(budget, tpp_executor, end + k * CYCLE, name=f"takes window {k}")
+    boa.env.time_travel(seconds=end - now())
     assert State.label(programme.advance()) == "EVALUATING"
     (deferred,) = events(programme, "AdmissionDeferred")
-    assert (deferred.end, deferred.headroom) == (end + CYCLE, 0)
+    assert (deferred.epoch, deferred.start, deferred.end) == (1, end, end + 5 * CYCLE)
+    assert deferred.reason == "budget: window load above limit"
     assert programme.epoch() == 1
     budget.set_load_limit(2, sender=gap_executor)
     assert State.label(programme.advance()) == "RUNNING"
-    assert programme.epoch() == 2
+    assert (programme.epoch(), programme.epoch_end()) == (2, end + CYCLE)

@@ -68,7 +68,12 @@ def test_one_call_creates_and_admits_a_mixed_portfolio(factory, portfolio, tpp_e
             assert mechanism.recipient() == spec.target
         else:
             assert mechanism.stake_token() == spec.target
-    assert budget.committed() == sum(spec.epoch_cap for spec in portfolio)
+    # Each first epoch's cap, and the reserve each programme that continues by default holds
+    # for its later epochs.
+    reserves = [spec.epoch_cap * (spec.max_epochs - 1) if spec.default_outcome == "CONTINUE" else 0 for spec in portfolio]
+    assert budget.committed() == sum(spec.epoch_cap for spec in portfolio) + sum(reserves)
+    for reserve, address in zip(reserves, created, strict=True):
+        assert budget.reserve_of(address) == reserve
 
 
 def test_later_calls_keep_counting(factory, portfolio, tpp_executor, budget):

@@ -438,66 +438,55 @@ def test_continue_or_iterate_in_the_only_epoch_stops(stream_programme, epoch1, t
     assert budget.epoch_count() == 1
 
 
-# --- admission at CONTINUE -----------------------------------------------------------------
+# --- admission at CONTINUE: out of the room the programme holds ----------------------------
 
 
 @pytest.mark.parametrize(
-    "squeeze, relax",
+    "squeeze",
     [
-        (
-            lambda budget, gap: budget.set_inflation_threshold(0, sender=gap),
-            lambda budget, gap: budget.set_inflation_threshold(10**30, sender=gap),
-        ),
-        (
-            lambda budget, gap: budget.set_allocation(budget.committed(), sender=gap),
-            lambda budget, gap: budget.set_allocation(budget.committed() + 10 * EPOCH_CAP, sender=gap),
-        ),
-        (lambda budget, gap: budget.set_max_share(1, sender=gap), lambda budget, gap: budget.set_max_share(10_000, sender=gap)),
+        lambda budget, gap: budget.set_inflation_threshold(0, sender=gap),
+        lambda budget, gap: budget.set_allocation(0, sender=gap),
+        lambda budget, gap: budget.set_max_share(1, sender=gap),
     ],
     ids=["threshold", "allocation", "share"],
 )
-def test_a_full_budget_at_continue_makes_the_programme_wait_not_stop(
-    stream_programme, epoch1, budget, gap_executor, squeeze, relax
-):
-    """Defect: a Budget with no room at the boundary used to STOP the programme for good, even
-    if a GAP made room a block later. Now the transition and the decision stay due: every
-    advance() retries (logging AdmissionDeferred) and the programme continues once there is room."""
+def test_a_full_budget_at_the_boundary_cannot_stop_a_continuation(stream_programme, epoch1, budget, gap_executor, squeeze):
+    """Defect: a Budget with no room at the boundary used to STOP the programme for good (and
+    then, in a first fix, made it wait for whichever advance() came first once a GAP made room).
+    Now the room for every later epoch is held when the programme is created, so a GAP that
+    squeezes the Budget afterwards binds new programmes, not this continuation."""
     programme, stream = stream_programme()
     start, end = epoch1
-    old_minter = programme.minter()
+    rate, reserve, held_from = budget.hold_of(programme.address)
+    assert (rate, reserve, held_from) == (-(-EPOCH_CAP // CYCLE), 2 * EPOCH_CAP, end)
     warp_to(end - WINDOW)
     programme.advance()
     squeeze(budget, gap_executor)
     warp_to(end)
-    assert programme.advance() == EVALUATING
-    assert transitions(programme) == []
-    (deferred,) = events(programme, "AdmissionDeferred")
-    assert (deferred.epoch, deferred.start, deferred.end, deferred.cap) == (1, end, end + CYCLE, EPOCH_CAP)
-    assert deferred.headroom < EPOCH_CAP
-    assert (programme.epoch(), programme.minter(), stream.minter(), budget.epoch_count()) == (1, old_minter, old_minter, 1)
-    warp_to(end + DAY)
-    relax(budget, gap_executor)
     assert programme.advance() == RUNNING
     assert transitions(programme) == [(2, EVALUATING, RUNNING, "default: continue")]
-    assert (programme.epoch_start(), programme.epoch_end()) == (end + DAY, end + CYCLE)
+    assert events(programme, "AdmissionDeferred") == []
+    assert (programme.epoch(), programme.epoch_start(), programme.epoch_end()) == (2, end, end + CYCLE)
+    assert budget.schedule_of(programme.minter()) == (EPOCH_CAP, end, end + CYCLE)
+    assert budget.hold_of(programme.address) == (rate, EPOCH_CAP, end + CYCLE)
 
 
-def test_two_programmes_on_a_full_boundary_the_second_waits_then_continues(stream_programme, epoch1, budget, gap_executor):
-    """Two programmes end on one boundary and the Budget has room for one: the first advance
-    takes the room, the other waits (it is not stopped) and continues when a GAP makes room."""
-    (first, _), (second, _) = stream_programme(), stream_programme()
+def test_the_last_epoch_gives_the_held_room_back(stream_programme, epoch1, budget):
+    """Opening the last epoch lowers the hold to nothing: no epoch follows it."""
+    programme, _ = stream_programme(max_epochs=2)
     start, end = epoch1
-    budget.set_max_share(10_000, sender=gap_executor)
-    budget.set_allocation(budget.committed() + EPOCH_CAP, sender=gap_executor)
+    committed = budget.committed()
+    first_minter = programme.minter()
     warp_to(end)
-    assert first.advance() == RUNNING
-    assert second.advance() == EVALUATING
-    budget.set_allocation(budget.committed() + EPOCH_CAP, sender=gap_executor)
-    assert second.advance() == RUNNING
-    assert (first.epoch(), second.epoch()) == (2, 2)
+    assert programme.advance() == RUNNING
+    assert budget.hold_of(programme.address) == (0, 0, end + CYCLE)
+    # The reserve became the second epoch's cap; only the first epoch's unminted rounding came back.
+    assert budget.committed() == committed - (EPOCH_CAP - budget.minted_by(first_minter))
+    assert budget.max_rate(end + CYCLE, end + 10 * CYCLE) == 0
 
 
-def test_resume_vote_with_a_full_budget_reverts_and_keeps_the_pause(stream_programme, epoch1, budget, gap_executor, tpp_executor):
+def test_resume_vote_with_a_full_budget_resumes(stream_programme, epoch1, budget, gap_executor, tpp_executor):
+    """A paused programme keeps its held room: a full Budget does not block the vote that resumes it."""
     programme, _ = stream_programme()
     start, end = epoch1
     warp_to(end - WINDOW)
@@ -505,12 +494,74 @@ def test_resume_vote_with_a_full_budget_reverts_and_keeps_the_pause(stream_progr
     warp_to(end)
     programme.advance()
     budget.set_inflation_threshold(0, sender=gap_executor)
-    with boa.reverts("programme: budget has no room"):
-        programme.resume(sender=tpp_executor)
-    assert programme.state() == PAUSED
-    budget.set_inflation_threshold(10**30, sender=gap_executor)
+    budget.set_allocation(0, sender=gap_executor)
+    warp_to(end + 10 * DAY)
     programme.resume(sender=tpp_executor)
-    assert programme.state() == RUNNING
+    assert (programme.state(), programme.epoch(), programme.epoch_start()) == (RUNNING, 2, end + 10 * DAY)
+    assert budget.schedule_of(programme.minter())[0] == EPOCH_CAP * (CYCLE - 10 * DAY) // CYCLE
+
+
+def test_iterate_up_needs_room_in_the_vote_that_decides_it(stream_programme, epoch1, budget, gap_executor, tpp_executor):
+    """A higher ITERATE cap is more than was held: the Budget checks the extra when the vote is
+    executed (so it is ordered by governance, not by keepers) and refuses it with its rule."""
+    programme, _ = stream_programme()
+    start, end = epoch1
+    rate, reserve, _ = budget.hold_of(programme.address)
+    warp_to(end - WINDOW)
+    budget.set_allocation(budget.committed(), sender=gap_executor)
+    with boa.reverts("budget: allocation exceeded"):
+        programme.decide(ITERATE, EPOCH_CAP * 11 // 10, sender=tpp_executor)
+    budget.set_allocation(budget.committed() * 2, sender=gap_executor)
+    budget.set_inflation_threshold(budget.max_rate(end, end + CYCLE), sender=gap_executor)
+    with boa.reverts("budget: rate above threshold"):
+        programme.decide(ITERATE, EPOCH_CAP * 11 // 10, sender=tpp_executor)
+    assert programme.pending_outcome() == 0
+    budget.set_inflation_threshold(10**30, sender=gap_executor)
+    programme.decide(ITERATE, EPOCH_CAP * 11 // 10, sender=tpp_executor)
+    assert budget.hold_of(programme.address)[:2] == (-(-(EPOCH_CAP * 11 // 10) // CYCLE), 2 * (EPOCH_CAP * 11 // 10))
+    # A lower cap needs nothing more: the hold is lowered when the epoch opens.
+    programme.decide(ITERATE, EPOCH_CAP * 9 // 10, sender=tpp_executor)
+    warp_to(end)
+    assert programme.advance() == RUNNING
+    assert budget.schedule_of(programme.minter())[0] == EPOCH_CAP * 9 // 10
+    assert budget.hold_of(programme.address)[:2] == (-(-(EPOCH_CAP * 9 // 10) // CYCLE), EPOCH_CAP * 9 // 10)
+    assert rate > 0 and reserve == 2 * EPOCH_CAP
+
+
+def test_a_stop_decision_gives_the_room_back_and_a_later_continue_asks_again(
+    stream_programme, epoch1, budget, gap_executor, tpp_executor
+):
+    programme, _ = stream_programme()
+    start, end = epoch1
+    committed = budget.committed()
+    warp_to(end - WINDOW)
+    programme.decide(STOP, 0, sender=tpp_executor)
+    assert budget.hold_of(programme.address)[:2] == (0, 0)
+    assert budget.committed() == committed - 2 * EPOCH_CAP
+    assert budget.max_rate(end, end + CYCLE) == 0
+    budget.set_allocation(budget.committed(), sender=gap_executor)
+    with boa.reverts("budget: allocation exceeded"):
+        programme.decide(CONTINUE, 0, sender=tpp_executor)
+    budget.set_allocation(committed, sender=gap_executor)
+    programme.decide(CONTINUE, 0, sender=tpp_executor)
+    assert budget.committed() == committed
+    warp_to(end)
+    assert programme.advance() == RUNNING
+
+
+@pytest.mark.parametrize("how", ["default stop", "kill"])
+def test_the_end_of_a_programme_gives_the_held_room_back(stream_programme, epoch1, budget, tpp_executor, how):
+    programme, _ = stream_programme(default_outcome="STOP" if how == "default stop" else "CONTINUE")
+    start, end = epoch1
+    warp_to(start + DAY)
+    if how == "kill":
+        programme.kill(sender=tpp_executor)
+    else:
+        warp_to(end)
+        assert programme.advance() == STOPPED
+    assert budget.hold_of(programme.address)[:2] == (0, 0)
+    assert budget.max_rate(end, end + 10 * CYCLE) == 0
+    assert budget.reserve_of(programme.address) == 0
 
 
 def test_admission_refused_for_good_stops_with_the_budget_reason(stream_programme, epoch1, budget, tpp_executor):
@@ -1213,3 +1264,28 @@ def test_next_transition_walks_the_lifecycle(stream_programme, epoch1, tpp_execu
     warp_to(end + CYCLE)
     programme.advance()
     assert programme.next_transition() == (0, 0)
+
+
+def test_a_programme_that_stops_by_default_holds_room_only_once_a_vote_continues_it(
+    stream_programme, epoch1, budget, gap_executor, tpp_executor
+):
+    """Holding room for a programme expected to stop would keep it from newcomers until some
+    keeper applied the stop; so the vote that continues it takes the room, checked then."""
+    programme, _ = stream_programme(default_outcome="STOP")
+    start, end = epoch1
+    assert budget.hold_of(programme.address) == (0, 0, end)
+    warp_to(end - WINDOW)
+    committed = budget.committed()
+    budget.set_allocation(committed, sender=gap_executor)
+    with boa.reverts("budget: allocation exceeded"):
+        programme.decide(CONTINUE, 0, sender=tpp_executor)
+    budget.set_allocation(committed + EPOCH_CAP, sender=gap_executor)
+    programme.decide(CONTINUE, 0, sender=tpp_executor)
+    # One more epoch: after it, the programme stops by default again.
+    assert budget.hold_of(programme.address)[:2] == (-(-EPOCH_CAP // CYCLE), EPOCH_CAP)
+    budget.set_allocation(0, sender=gap_executor)
+    warp_to(end)
+    assert programme.advance() == RUNNING
+    # The next epoch stops by default again: nothing is held after it until another vote.
+    assert budget.hold_of(programme.address)[:2] == (0, 0)
+    assert budget.committed() <= committed + EPOCH_CAP

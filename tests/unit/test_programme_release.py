@@ -57,13 +57,19 @@ def test_kill_mid_epoch_releases_the_rest_of_the_epoch(create, make_spec, safe, 
     load = budget.window_load(end)
     kill_at = start + 30 * DAY
     base_rate = budget.rate_at(kill_at) - rate(EPOCH_CAP, start, end)
+    held_rate = budget.hold_of(programme.address)[0]
+    later = budget.max_rate(end, end + CYCLE)
     warp_to(kill_at)
     programme.kill(sender=tpp_executor)
     paid = token.balanceOf(safe)
     assert paid == streamed(EPOCH_CAP, start, end, 30 * DAY)
     (released,) = events(budget, "EpochReleased", call_via=programme)
     assert (released.minter, released.kept, released.released) == (minter, paid, EPOCH_CAP - paid)
-    assert budget.committed() == committed - (EPOCH_CAP - paid)
+    # The rest of the epoch and the reserve held for the two later epochs both come back.
+    assert budget.committed() == committed - (EPOCH_CAP - paid) - 2 * EPOCH_CAP
+    (hold,) = events(budget, "HoldSet", call_via=programme)
+    assert (hold.holder, hold.rate, hold.reserve) == (programme.address, 0, 0)
+    assert budget.max_rate(end, end + CYCLE) == later - held_rate
     assert budget.rate_at(kill_at) == base_rate
     assert budget.window_load(end) == load - 1
     assert budget.unlocked_of(minter, end) == paid
@@ -83,7 +89,7 @@ def test_stop_with_a_throttle_returns_the_unused_cap(create, make_spec, safe, bu
     assert programme.advance() == STOPPED
     paid = token.balanceOf(safe)
     assert paid < EPOCH_CAP
-    assert budget.committed() == committed - (EPOCH_CAP - paid)
+    assert budget.committed() == committed - (EPOCH_CAP - paid)  # stops by default: it held nothing
     assert budget.scheduled_supply(end + DAY) - budget.scheduled_supply(end - 1) <= paid
     assert budget.released_of(minter) == (True, paid, end)
 

@@ -24,6 +24,7 @@ from tpp.base.vocab import Outcome, State
 from tpp.chain import Chain, Reverted
 from tpp.cli import root as app_module
 from tpp.cli.views import status_table
+from tpp.specs.spec import check_spec
 from tpp.system.governance import explain_revert
 from tpp.system.stack import deploy_stack
 from tpp.workflow.deployments import Deployments, OpsError, record_stack
@@ -143,7 +144,8 @@ def test_check_onchain_counts_the_specs_own_epochs_once_and_names_differing_glob
     chain, stack, deployments = fresh
     spec = write_local_spec(chain, tmp_path / "spec.toml", deployments)
     deploy_file(chain, spec, deployments)
-    caps = 1_000_000 * WAD + 500_000 * WAD
+    # The first caps and the reserves the programmes hold for their later epochs.
+    caps = sum(p.lifetime_cap for p in check_spec(spec, now=0).spec.programmes)
     assert stack.budget.committed() == caps
     result = check_onchain(spec, chain, str(stack.budget.address), deployments=deployments)
     assert result.errors == [] and result.on_chain == ["builders", "audits"]
@@ -334,7 +336,6 @@ def test_help_is_plain_text_and_short_options_work(monkeypatch, capsys):
 
 def test_an_invalid_global_does_not_hide_a_programmes_problem(tmp_path):
     from tests.spec.test_spec_rules import GLOBALS, programme, write
-    from tpp.specs.spec import check_spec
 
     path = write(
         tmp_path, programme("a", first_end='"2027-01-15"'), globals=GLOBALS.replace('max_share = "50%"', 'max_share = "150%"')

@@ -29,6 +29,16 @@
      decision leaves the window it no longer ends in, and the supply curve drops to the kept
      total from the release on (its past is left as it was, so the curve never claims less
      than was minted by any past time).
+     A programme's continuation never competes for room: with its first epoch it `hold`s
+     room for the epochs after it (a rate from its latest epoch's end on, with no end, and a
+     reserve of the allocation), taken in the vote that created it, and each later epoch it
+     admits is carved out of that hold, so no threshold, allocation or share rule is checked
+     again and the order in which programmes ending on one boundary are advanced cannot
+     decide which of them continue. Raising a hold is checked like an admission (a later
+     ITERATE to a higher cap, in the vote that decides it); lowering it is always allowed.
+     `committed` counts every admitted cap and every reserve; the breakpoints carry every
+     epoch's rate and every hold, so `headroom` and `max_rate` show the room held for
+     continuations as taken, while `scheduled_supply` and `rate_at` show admitted epochs only.
      The aggregate rate is kept as a sorted linked list of breakpoints keyed by timestamp,
      each holding the rate in force until the next one. Epochs that end on the shared
      decision-cycle boundaries share breakpoints, so admission reads and writes a handful of
@@ -110,6 +120,15 @@ _MAX_LOAD_LIMIT: constant(uint256) = 1_000
 _RELEASED_BIT: constant(uint256) = 1 << 224
 # Bit offset of the release time in `_released` (below it: the kept total, 128 bits).
 _RELEASED_AT_SHIFT: constant(uint256) = 128
+# Hold layout in `_hold`: the reserve (wei, 128 bits) @0, the end of the holder's latest admitted
+# epoch, from which the hold runs (48 bits) @128, the held rate (wei per second, 80 bits) @176.
+# Bit offset of the held-from time in `_hold`.
+_HOLD_FROM_SHIFT: constant(uint256) = 128
+# Bit offset of the held rate in `_hold`.
+_HOLD_RATE_SHIFT: constant(uint256) = 176
+# Largest rate (wei per second) one holder can hold: 80 bits, about 1.2 million tokens a second
+# at 18 decimals, so reserve, time and rate share one storage word.
+_MAX_HOLD_RATE: constant(uint256) = (1 << 80) - 1
 # Breakpoint node layout: bit 255 marks a node, bits 200..247 the next node's time
 # (0 = last, 48 bits), bits 0..199 the aggregate rate (wei per second) from this node to the next.
 # Marks a stored breakpoint (bit 255), so a node with rate 0 and no successor is still set.
@@ -141,7 +160,8 @@ window_length: public(uint256)
 # that would make more epochs end on one cycle boundary reverts.
 load_limit: public(uint256)
 
-# Sum of admitted caps (wei); never above the allocation in force when each was admitted.
+# Sum of admitted caps and held reserves (wei); never above the allocation in force when each
+# was admitted or raised.
 committed: public(uint256)
 # True once closed; permanent.
 closed: public(bool)
@@ -164,6 +184,11 @@ minted_by: public(HashMap[address, uint256])
 # counts the epochs already ending there (as the spec checker does). An epoch released before
 # its end no longer ends there, so its release takes it off again.
 window_load: public(HashMap[uint256, uint256])
+# Per admitter (hold layout above): the reserve of the allocation it holds for the epochs it will
+# admit later (counted in `committed`), and the rate it holds from the end of its latest admitted
+# epoch on, with no end; see `hold`. The end is recorded for every admitter, so a hold can follow
+# the epoch admitted just before it.
+_hold: HashMap[address, uint256]
 # Breakpoints of the aggregate rate, keyed by unix time; see _NODE_EXISTS for the layout.
 _node: HashMap[uint256, uint256]
 # Time of the first live breakpoint (0 = none). Moves forward as breakpoints fall behind now.
@@ -177,6 +202,13 @@ event EpochAdmitted:
     start: uint256
     end: uint256
     rate: uint256
+
+
+event HoldSet:
+    holder: indexed(address)
+    rate: uint256
+    reserve: uint256
+    held_from: uint256
 
 
 event EpochReleased:
@@ -332,10 +364,21 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     assert start < end, "budget: start not before end"
     assert start >= block.timestamp, "budget: start in the past"
 
+    # A holder's epoch comes after its latest one and is taken out of its hold first: the part
+    # of the cap its reserve covers, and the part of the rate its held rate covers, were checked
+    # when the hold was set, so only what goes beyond the hold is checked now.
+    held: uint256 = self._hold[msg.sender]
+    held_rate: uint256 = held >> _HOLD_RATE_SHIFT
+    reserve: uint256 = held & c.CAP_MASK
+    if held_rate != 0 or reserve != 0:
+        assert start >= (held >> _HOLD_FROM_SHIFT) & c.TIME_MASK, "budget: epoch before the holder's latest end"
+    from_reserve: uint256 = min(cap, reserve)
+    fresh: uint256 = cap - from_reserve
     committed: uint256 = self.committed
-    new_committed: uint256 = committed + cap
-    assert new_committed <= self.allocation, "budget: allocation exceeded"
-    assert cap * c.BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
+    new_committed: uint256 = committed + fresh
+    if fresh != 0:
+        assert new_committed <= self.allocation, "budget: allocation exceeded"
+        assert fresh * c.BPS <= (self.allocation - committed) * self.max_share_bps, "budget: share above limit"
 
     # Delegate load: each epoch ending on a cycle boundary is one decision in the window that
     # closes there. The limit in force now binds this admission only: lowering it later leaves
@@ -348,9 +391,15 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
         assert self._next_boundary(end - 1) != end, "budget: window load above limit"
     self.window_load[end] = load
 
-    # Rounded up, so the recorded rate is never below the epoch's true rate.
+    # Rounded up, so the recorded rate is never below the epoch's true rate. Over the epoch the
+    # breakpoints carried the held rate: they now carry the epoch's own rate there instead, and
+    # the hold goes on from the epoch's end.
     rate: uint256 = (cap + (end - start) - 1) // (end - start)
-    self._add_rate(start, end, rate, self.inflation_threshold)
+    if rate > held_rate:
+        self._add_rate(start, end, rate - held_rate, self.inflation_threshold)
+    elif rate < held_rate:
+        self._sub_rate(start, end, held_rate - rate)
+    self._hold[msg.sender] = (held_rate << _HOLD_RATE_SHIFT) | (end << _HOLD_FROM_SHIFT) | (reserve - from_reserve)
 
     self.committed = new_committed
     self._schedule[minter] = schedule._pack(cap, start, end)
@@ -359,6 +408,55 @@ def admit(minter: address, cap: uint256, start: uint256, end: uint256):
     self.epoch_at[index] = minter
     self.epoch_count = index + 1
     log EpochAdmitted(minter=minter, admitter=msg.sender, cap=cap, start=start, end=end, rate=rate)
+
+
+@external
+def hold(rate: uint256, reserve: uint256):
+    """
+    @notice The caller holds room for the epochs it will admit after its latest one: `rate`
+            wei per second at every instant from that epoch's end on (until it lowers the
+            hold), and `reserve` tokens of the allocation. Its later epochs are carved out of
+            the hold (see `admit`), so a programme that holds room for its continuations never
+            competes for it with other programmes when its epoch ends.
+    @dev Raising either part is checked like an admission, at the same instant: ADMITTER_ROLE,
+         not closed, the threshold over the held interval (which has no end) and the
+         allocation; the share rule binds each epoch, not a reserve. A pause does not stop it:
+         a hold mints nothing and admits no epoch (the epochs carved out of it wait for the
+         unpause like any admission), and a vote that continues a programme during an
+         emergency must still be recorded. Lowering is always allowed, also while closed and
+         after the role is revoked, so a programme can always give back what it no longer
+         needs. A holder can only set its own hold.
+    @param rate Wei per second to hold from the end of the caller's latest admitted epoch on;
+           at most 2**80 - 1.
+    @param reserve Tokens (wei) of the allocation to hold for the caller's later epochs; at
+           most 2**128 - 1.
+    """
+    held: uint256 = self._hold[msg.sender]
+    old_rate: uint256 = held >> _HOLD_RATE_SHIFT
+    held_from: uint256 = (held >> _HOLD_FROM_SHIFT) & c.TIME_MASK
+    old_reserve: uint256 = held & c.CAP_MASK
+    if rate > old_rate or reserve > old_reserve:
+        access_control._check_role(ADMITTER_ROLE, msg.sender)
+        assert not self.closed, "budget: closed"
+        assert held_from != 0, "budget: no admitted epoch to hold after"
+        assert rate <= _MAX_HOLD_RATE, "budget: held rate above uint80"
+        assert reserve <= c.CAP_MASK, "budget: reserve above uint128"
+    start: uint256 = max(held_from, block.timestamp)
+    if start < c.TIME_MASK:
+        if rate > old_rate:
+            self._add_rate(start, c.TIME_MASK, rate - old_rate, self.inflation_threshold)
+        elif rate < old_rate:
+            self._sub_rate(start, c.TIME_MASK, old_rate - rate)
+    if reserve > old_reserve:
+        new_committed: uint256 = self.committed + (reserve - old_reserve)
+        assert new_committed <= self.allocation, "budget: allocation exceeded"
+        self.committed = new_committed
+    elif reserve < old_reserve:
+        self.committed -= old_reserve - reserve
+    if rate == old_rate and reserve == old_reserve:
+        return
+    self._hold[msg.sender] = (rate << _HOLD_RATE_SHIFT) | (held_from << _HOLD_FROM_SHIFT) | reserve
+    log HoldSet(holder=msg.sender, rate=rate, reserve=reserve, held_from=start)
 
 
 @external
@@ -528,6 +626,31 @@ def unlocked_of(minter: address, t: uint256) -> uint256:
 
 @external
 @view
+def hold_of(holder: address) -> (uint256, uint256, uint256):
+    """
+    @notice The room `holder` holds for the epochs it will admit after its latest one.
+    @param holder An admitter (a programme).
+    @return (rate in wei per second, reserve in wei, the time the held rate runs from: the end
+            of its latest admitted epoch); zeros for an admitter that never admitted.
+    """
+    held: uint256 = self._hold[holder]
+    return held >> _HOLD_RATE_SHIFT, held & c.CAP_MASK, (held >> _HOLD_FROM_SHIFT) & c.TIME_MASK
+
+
+@external
+@view
+def reserve_of(holder: address) -> uint256:
+    """
+    @notice Tokens (wei) of the allocation `holder` holds for the epochs it will admit later
+            (counted in `committed`).
+    @param holder An admitter (a programme).
+    @return The reserve (wei).
+    """
+    return self._hold[holder] & c.CAP_MASK
+
+
+@external
+@view
 def released_of(minter: address) -> (bool, uint256, uint256):
     """
     @notice Whether `minter` has released its schedule, the total it kept and when.
@@ -575,7 +698,8 @@ def total_minted() -> uint256:
 def rate_at(t: uint256) -> uint256:
     """
     @notice Aggregate scheduled emission rate (wei per second, each epoch's rate rounded up)
-            in force at time `t`.
+            in force at time `t`: admitted epochs only (the room programmes hold for their
+            continuations is in `max_rate` and `headroom`, not here).
     @param t Unix time (seconds).
     @return Wei per second, summed over the epochs whose [start, end) holds `t` and which had
             not released their schedule by `t`.
@@ -599,13 +723,34 @@ def rate_at(t: uint256) -> uint256:
 @view
 def max_rate(start: uint256, end: uint256) -> uint256:
     """
-    @notice Highest aggregate scheduled rate (wei per second) at any instant of [start, end),
-            read from the breakpoint list that admissions use.
+    @notice Highest aggregate rate (wei per second) at any instant of [start, end), read from
+            the breakpoint list that admissions use: admitted epochs and held rates.
     @param start Start of the interval (unix seconds).
     @param end End of the interval (unix seconds, exclusive).
     @return Wei per second.
     """
     return self._max_rate(start, end)
+
+
+@external
+@view
+def rate_breakpoints() -> DynArray[uint256, _MAX_WALK]:
+    """
+    @notice The aggregate rate admissions are checked against, as breakpoints from the one in
+            force now: each word is `time << 200 | rate`, the rate (wei per second: admitted
+            epochs and held rates) from that time to the next breakpoint (the last one to
+            2**48 - 1). Off-chain checkers rebuild the exact schedule from it.
+    @return The breakpoints in time order.
+    """
+    out: DynArray[uint256, _MAX_WALK] = []
+    cursor: uint256 = self._head
+    for _: uint256 in range(_MAX_WALK):
+        if cursor == 0:
+            break
+        node: uint256 = self._node[cursor]
+        out.append((cursor << _NEXT_SHIFT) | (node & _RATE_MASK))
+        cursor = (node >> _NEXT_SHIFT) & c.TIME_MASK
+    return out
 
 
 @external
@@ -776,15 +921,17 @@ def _add_rate(start: uint256, end: uint256, rate: uint256, threshold: uint256):
 @internal
 def _sub_rate(start: uint256, end: uint256, rate: uint256):
     """
-    @dev Takes `rate` off every breakpoint in [start, end): a released epoch's rest. The rate
-         was added over the admitted [start', end) with start' <= start, so every breakpoint
-         from start on carries at least `rate` and the subtraction cannot underflow.
-    @param start First second the epoch no longer emits (unix seconds); before `end`.
-    @param end The epoch's admitted end (unix seconds, exclusive).
-    @param rate The epoch's admitted rate, wei per second.
+    @dev Takes `rate` off every breakpoint in [start, end): a released epoch's rest, a hold
+         lowered, or the part of a hold an epoch carved out of it does not use. The rate was
+         added over an interval that covers [start, end), so every breakpoint there carries
+         at least `rate` and the subtraction cannot underflow.
+    @param start First second the rate no longer applies (unix seconds); before `end`.
+    @param end Where it applies again (unix seconds, exclusive).
+    @param rate Wei per second to take off.
     """
     self._prune()
     self._ensure_node(start, 0)
+    self._ensure_node(end, start)
     cursor: uint256 = start
     for _: uint256 in range(_MAX_WALK):
         if cursor == end:

@@ -80,6 +80,11 @@ _U32: constant(uint256) = (1 << 32) - 1
 _MAX_STEPS: constant(uint256) = 8
 # Longest transition reason, in bytes.
 _MAX_REASON: constant(uint256) = 96
+# Most later cycle boundaries a continuation tries when the window it would end in already
+# carries the Budget's load limit (it then ends on the first one with room).
+_LOAD_TRIES: constant(uint256) = 4
+# What `_renew` returns when the Budget refused the epoch for room (it is then retried).
+_DEFERRED: constant(String[_MAX_REASON]) = "deferred"
 
 # Field layout of `_cfg`: epoch cap (112 bits) @0, epoch duration (48) @112, window (48) @160,
 # default outcome (8) @208, max epochs (16) @216, ITERATE bound in bps (16) @232. Read only
@@ -211,7 +216,7 @@ event AdmissionDeferred:
     cap: uint256
     start: uint256
     end: uint256
-    headroom: uint256
+    reason: String[_MAX_REASON]
 
 
 event GuardianHalt:
@@ -317,6 +322,13 @@ def initialize(spec: programme_spec.ProgrammeSpec, mechanism: address):
 
     reason: String[_MAX_REASON] = self._open_epoch(spec.first_start, spec.first_end, spec.epoch_cap, 1)
     assert reason == "", reason
+    # Room for every later epoch is held now, in the vote that creates the programme, unless
+    # it stops by default: then the vote that continues it holds the room (see `decide`).
+    if spec.default_outcome == _OUTCOME_CONTINUE and spec.max_epochs > 1:
+        rate: uint256 = 0
+        reserve: uint256 = 0
+        rate, reserve = self._hold_after(1, spec.epoch_cap)
+        extcall BUDGET.hold(rate, reserve)
 
 
 # --- permissionless ------------------------------------------------------------------------
@@ -364,6 +376,13 @@ def decide(outcome: uint8, new_cap: uint256):
         assert new_cap + bound >= current and new_cap <= current + bound, "programme: iterate outside bounds"
         cap = new_cap
         self.pending_cap = new_cap
+    if outcome == _OUTCOME_STOP:
+        # Nothing follows this epoch unless a later decision says so: give the held room back.
+        extcall BUDGET.hold(0, 0)
+    else:
+        # The next epoch's room is held in this vote (checked by the Budget if it needs more:
+        # a higher ITERATE cap, or a continuation after a STOP decision gave it back).
+        self._raise_hold(self._run_epoch(run), cap if outcome == _OUTCOME_ITERATE else self._cfg_cap(self._cfg))
     self._run = (run & ~(c.BYTE_MASK << _RUN_OUTCOME)) | (convert(outcome, uint256) << _RUN_OUTCOME)
     log Decided(programme=self, epoch=self._run_epoch(run), outcome=outcome, new_cap=cap, decided_at=block.timestamp)
 
@@ -378,7 +397,7 @@ def resume():
     self._advance()
     assert self._run_state(self._run) == _PAUSED, "programme: not paused"
     assert not staticcall BUDGET.paused(), "programme: budget paused"
-    assert self._resume("resumed by vote"), "programme: budget has no room"
+    assert self._resume("resumed by vote"), "programme: admission deferred"
 
 
 @external
@@ -806,11 +825,10 @@ def _step() -> bool:
 def _apply_outcome(run: uint256, end: uint256) -> bool:
     """
     @dev Applies the pending (or default) outcome at the end of the evaluated epoch: stops,
-         pauses, or opens the next epoch. While the Budget cannot take the next epoch for
-         lack of room (threshold, allocation, share or window load), the transition and the
-         decision stay due and every later `advance()` retries, so a temporarily full Budget
-         never stops a programme governance chose to continue; a closed Budget, or a refusal
-         for any other reason, stops it with the Budget's reason.
+         pauses, or opens the next epoch out of the room the programme holds in the Budget
+         (see `_renew`), so whether it continues never depends on other programmes or on who
+         calls `advance()` first. A closed Budget, or a refusal for any reason but room,
+         stops it with the Budget's reason.
     @param run The packed run state.
     @param end The evaluated epoch's end (unix seconds).
     @return Whether a transition was applied (False while a paused or full Budget holds it).
@@ -845,20 +863,16 @@ def _apply_outcome(run: uint256, end: uint256) -> bool:
     full_cap: uint256 = self._cfg_cap(self._cfg)
     if outcome == _OUTCOME_ITERATE:
         full_cap = self.pending_cap
-    duration: uint256 = self._cfg_duration(self._cfg)
     start: uint256 = max(end, block.timestamp)
-    new_end: uint256 = self._aligned_end(start, duration)
-    cap: uint256 = full_cap * (new_end - start) // duration
-    if not self._room_for(start, new_end, cap):
+    reason: String[_MAX_REASON] = self._renew(start, full_cap, epoch)
+    if reason == _DEFERRED:
         return False
-
     self._clear_outcome()
-    if outcome == _OUTCOME_ITERATE:
-        self._cfg = (self._cfg & ~_CAP_BITS) | full_cap
-    reason: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if reason != "":
         self._stop(reason)
         return True
+    if outcome == _OUTCOME_ITERATE:
+        self._cfg = (self._cfg & ~_CAP_BITS) | full_cap
     if outcome == _OUTCOME_ITERATE:
         self._set_state(_RUNNING if block.timestamp >= start else _SCHEDULED, "decided: iterate")
     elif decided == 0:
@@ -878,23 +892,129 @@ def _clear_outcome():
 
 
 @internal
-def _room_for(start: uint256, end: uint256, cap: uint256) -> bool:
+def _renew(start: uint256, full_cap: uint256, epoch: uint256) -> String[_MAX_REASON]:
     """
-    @dev Whether the Budget has room to admit an epoch of `cap` over [start, end] now; logs
-         `AdmissionDeferred` when it has not (the caller then waits and retries later).
-         A closed Budget reports room, so the admission itself fails and stops the programme.
-    @param start The epoch's start (unix seconds).
-    @param end The epoch's end (unix seconds).
-    @param cap The epoch's cap (wei).
-    @return True when the admission may be tried now.
+    @dev Opens epoch `epoch + 1` from `start`, at `full_cap` per `epoch_duration`, out of the
+         room the programme holds in the Budget: its cap is prorated over its length and never
+         more than the reserve left (so the programme never mints more than its votes allowed:
+         the first cap and one full cap per later epoch), and its rate never above the held
+         rate, so the Budget checks no threshold, allocation or share rule again. It ends on
+         the first boundary, from its aligned end on, whose window has room for one more
+         decision (at most _LOAD_TRIES later). Then it lowers the hold to what the epochs
+         after it need (nothing, for a programme that stops by default).
+    @param start The new epoch's start (unix seconds).
+    @param full_cap The cap per full epoch (wei): the configured one, or an ITERATE's.
+    @param epoch The epoch that ended (1-based).
+    @return "" when it opened; _DEFERRED when the Budget refused it for room (logged with
+            `AdmissionDeferred`: the caller waits and a later `advance()` retries); else the
+            Budget's reason, after which the caller stops.
     """
-    if cap == 0 or staticcall BUDGET.closed():
-        return True
-    room: uint256 = staticcall BUDGET.headroom(start, end)
-    if room >= cap:
-        return True
-    log AdmissionDeferred(programme=self, epoch=self._run_epoch(self._run), cap=cap, start=start, end=end, headroom=room)
-    return False
+    duration: uint256 = self._cfg_duration(self._cfg)
+    new_end: uint256 = self._free_end(self._aligned_end(start, duration))
+    held_rate: uint256 = 0
+    reserve: uint256 = 0
+    held_from: uint256 = 0
+    held_rate, reserve, held_from = staticcall BUDGET.hold_of(self)
+    cap: uint256 = min(full_cap * (new_end - start) // duration, reserve)
+    if cap == 0:
+        return "programme: voted total used up"
+    reason: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
+    if reason != "":
+        if self._for_room(reason):
+            log AdmissionDeferred(programme=self, epoch=epoch, cap=cap, start=start, end=new_end, reason=reason)
+            return _DEFERRED
+        return reason
+    rate: uint256 = 0
+    left: uint256 = 0
+    if self._cfg_default(self._cfg) == _OUTCOME_CONTINUE:
+        rate, left = self._hold_after(epoch + 1, full_cap)
+    # A programme that stops by default holds nothing for the epoch after this one until a
+    # vote continues it; a rate with no tokens left to emit at it holds nothing either.
+    left = min(left, reserve - cap)
+    rate = min(rate, held_rate) if left != 0 else 0
+    if rate != held_rate or left != reserve - cap:
+        extcall BUDGET.hold(rate, left)
+    return ""
+
+
+@internal
+@pure
+def _for_room(reason: String[_MAX_REASON]) -> bool:
+    """
+    @dev Whether the Budget refused an admission for room (a limit a later block may lift),
+         not for good (closed, role revoked).
+    @param reason The Budget's revert reason.
+    @return True for the threshold, allocation, share and window-load refusals.
+    """
+    h: bytes32 = keccak256(reason)
+    return (
+        h == keccak256("budget: window load above limit")
+        or h == keccak256("budget: rate above threshold")
+        or h == keccak256("budget: allocation exceeded")
+        or h == keccak256("budget: share above limit")
+    )
+
+
+@internal
+def _raise_hold(epoch: uint256, full_cap: uint256):
+    """
+    @dev Makes the room held in the Budget at least what the epochs after `epoch` need at
+         `full_cap` (see `_hold_after`); the Budget checks the increase like an admission and
+         reverts with its reason when it has no room. Never lowers.
+    @param epoch The current epoch (1-based).
+    @param full_cap The cap per full epoch (wei) the later epochs will have.
+    """
+    rate: uint256 = 0
+    reserve: uint256 = 0
+    rate, reserve = self._hold_after(epoch, full_cap)
+    held_rate: uint256 = 0
+    held_reserve: uint256 = 0
+    held_from: uint256 = 0
+    held_rate, held_reserve, held_from = staticcall BUDGET.hold_of(self)
+    if rate > held_rate or reserve > held_reserve:
+        extcall BUDGET.hold(max(rate, held_rate), max(reserve, held_reserve))
+
+
+@internal
+@view
+def _hold_after(epoch: uint256, full_cap: uint256) -> (uint256, uint256):
+    """
+    @dev The room the epochs after `epoch` need at `full_cap`: the configured rate rounded up
+         (no prorated later epoch is faster) and one full cap per epoch left to `max_epochs`
+         (just the next one for a programme that stops by default: a vote continues it one
+         epoch at a time); nothing after the last epoch.
+    @param epoch An epoch (1-based).
+    @param full_cap The cap per full epoch (wei).
+    @return (rate in wei per second, reserve in wei).
+    """
+    cfg: uint256 = self._cfg
+    max_epochs: uint256 = self._cfg_max_epochs(cfg)
+    if epoch >= max_epochs:
+        return 0, 0
+    duration: uint256 = self._cfg_duration(cfg)
+    if self._cfg_default(cfg) != _OUTCOME_CONTINUE:
+        # Stopping by default, it runs one more epoch per vote that continues it.
+        return (full_cap + duration - 1) // duration, full_cap
+    return (full_cap + duration - 1) // duration, (max_epochs - epoch) * full_cap
+
+
+@internal
+@view
+def _free_end(end: uint256) -> uint256:
+    """
+    @dev The first cycle boundary from `end` on whose evaluation window has room for one more
+         decision under the Budget's load limit, trying at most _LOAD_TRIES later ones (then
+         `end` as far as it got, which the Budget refuses and the caller defers).
+    @param end An aligned epoch end (unix seconds).
+    @return The end to admit (unix seconds).
+    """
+    limit: uint256 = staticcall BUDGET.load_limit()
+    candidate: uint256 = end
+    for _: uint256 in range(_LOAD_TRIES):
+        if staticcall BUDGET.window_load(candidate) < limit:
+            return candidate
+        candidate = staticcall BUDGET.next_cycle_boundary(candidate)
+    return candidate
 
 
 @internal
@@ -914,13 +1034,9 @@ def _resume(reason: String[_MAX_REASON]) -> bool:
     if epoch >= self._cfg_max_epochs(self._cfg):
         self._stop("last epoch ended")
         return True
-    duration: uint256 = self._cfg_duration(self._cfg)
-    start: uint256 = block.timestamp
-    new_end: uint256 = self._aligned_end(start, duration)
-    cap: uint256 = self._prorated(start, new_end, duration)
-    if not self._room_for(start, new_end, cap):
+    failure: String[_MAX_REASON] = self._renew(block.timestamp, self._cfg_cap(self._cfg), epoch)
+    if failure == _DEFERRED:
         return False
-    failure: String[_MAX_REASON] = self._open_epoch(start, new_end, cap, epoch + 1)
     if failure != "":
         self._stop(failure)
         return True
@@ -954,20 +1070,6 @@ def _aligned_end(start: uint256, duration: uint256) -> uint256:
     if end - start < self._cfg_window(self._cfg):
         end = staticcall BUDGET.next_cycle_boundary(end)
     return end
-
-
-@internal
-@view
-def _prorated(start: uint256, end: uint256, duration: uint256) -> uint256:
-    """
-    @dev The cap that keeps the configured rate (cap / duration) over [start, end].
-    @param start The epoch's start (unix seconds).
-    @param end The epoch's end (unix seconds).
-    @param duration The configured epoch length (seconds); not zero.
-    @return The epoch's cap (wei), floored.
-    """
-    full: uint256 = self._cfg_cap(self._cfg)
-    return full * (end - start) // duration
 
 
 @internal
@@ -1081,7 +1183,8 @@ def _stop(reason: String[_MAX_REASON]):
 def _settle(halt: bool):
     """
     @dev The final settlement: what accrued is paid (stream) or dripped (staking) now; then
-         the minter is closed, which releases its unused cap to the Budget. What accrued
+         the minter is closed, which releases its unused cap to the Budget, and the room held
+         for later epochs is given back. What accrued
          before a guardian halt is owed, so a halted (paused) minter is unpaused first. When
          nothing can be minted now (a kill while the Budget is paused: the other ways into a
          final state wait for the Budget), accrual is stopped and the minter is retired
@@ -1099,12 +1202,14 @@ def _settle(halt: bool):
         # Halting ticks the clock, so `accrued` below counts up to now; nothing accrues after.
         halted: bool = raw_call(mechanism, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False)
         extcall minter.retire(self._owed(mechanism, minter))
-        return
-    settled: bool = raw_call(mechanism, method_id("settle()"), revert_on_failure=False)
-    if halt:
-        halted: bool = raw_call(mechanism, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False)
-    if not closed:
-        extcall minter.close()
+    else:
+        settled: bool = raw_call(mechanism, method_id("settle()"), revert_on_failure=False)
+        if halt:
+            halted: bool = raw_call(mechanism, abi_encode(True, method_id=method_id("set_halted(bool)")), revert_on_failure=False)
+        if not closed:
+            extcall minter.close()
+    # No epoch follows: the room held for later ones goes back to the Budget (always allowed).
+    extcall BUDGET.hold(0, 0)
 
 
 @internal

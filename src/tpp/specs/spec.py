@@ -61,6 +61,7 @@ __all__ = [
 
 BPS = 10_000
 UINT48 = (1 << 48) - 1  # timestamps and durations (Programme.TIME_MASK)
+MAX_HOLD_RATE = (1 << 80) - 1  # wei per second one programme can hold for its later epochs (Budget._MAX_HOLD_RATE)
 UINT112 = (1 << 112) - 1  # epoch caps (Programme.CAP_BITS)
 UINT16 = (1 << 16) - 1  # max epochs
 UINT32 = (1 << 32) - 1  # dial values
@@ -135,16 +136,22 @@ class GlobalParams:
 
 @dataclass(frozen=True)
 class AdmittedEpoch:
-    """An epoch the Budget already admitted (or will have before these programmes)."""
+    """An epoch the Budget already admitted (or will have before these programmes), or, with
+    `held_rate`, the room a programme holds for its later epochs: that rate from `start` (its
+    latest epoch's end) to `end` (UINT48: no end), with no cap of its own (its reserve is in
+    the committed total)."""
 
     name: str
     cap: int
     start: int
     end: int
+    held_rate: int | None = None
 
     @property
     def rate(self) -> int:
         """Wei per second, rounded up as the Budget records it."""
+        if self.held_rate is not None:
+            return self.held_rate
         return -(-self.cap // (self.end - self.start))
 
 
@@ -164,6 +171,29 @@ class Programme(ProgrammeSpec):
         """Wei per second of the first epoch, rounded up as the Budget records it."""
         return -(-self.epoch_cap // (self.first_end - self.first_start))
 
+    @property
+    def holds(self) -> bool:
+        """Whether creating it holds room in the Budget for its later epochs: it continues by
+        default and has more than one epoch (a programme that stops by default holds room only
+        once a vote continues it)."""
+        return self.max_epochs > 1 and self.default_outcome == "CONTINUE"
+
+    @property
+    def held_rate(self) -> int:
+        """Wei per second the programme holds in the Budget from its first epoch's end on, for
+        its later epochs (Programme._hold_after): the configured rate, rounded up; 0 if it holds nothing."""
+        return -(-self.epoch_cap // self.epoch_duration) if self.holds else 0
+
+    @property
+    def reserve(self) -> int:
+        """Wei of the allocation the programme holds for its later epochs: one cap per epoch after the first."""
+        return (self.max_epochs - 1) * self.epoch_cap if self.holds else 0
+
+    @property
+    def lifetime_cap(self) -> int:
+        """Wei the programme's creation commits: its first cap and the reserve for the rest."""
+        return self.epoch_cap + self.reserve
+
     def to_chain(self) -> ProgrammeSpec:
         return ProgrammeSpec(**{f.name: getattr(self, f.name) for f in fields(ProgrammeSpec)})
 
@@ -177,6 +207,9 @@ class SpecFile:
     committed: int = 0  # wei already committed before these programmes
     globals_source: str = ""
     warnings: list[Problem] = field(default_factory=list)
+    # The rest of the rate the Budget checks admissions against, beyond the admitted epochs'
+    # own rates (room programmes hold for later epochs, releases), as rate segments (held_rate).
+    held: list[AdmittedEpoch] = field(default_factory=list)
 
     def to_chain(self) -> list[ProgrammeSpec]:
         return [p.to_chain() for p in self.programmes]
@@ -688,11 +721,13 @@ def check_spec(
     now: int | None = None,
     vote_lead: int | None = None,
     deployed: Collection[str] = (),
+    held: list[AdmittedEpoch] | None = None,
 ) -> CheckResult:
     """Read and check a spec file; every problem found is in the result, none is raised.
 
     `globals`, `already_admitted` and `committed` given here replace what the file says (a
-    caller that read them from a deployed Budget knows better). `now` (unix seconds, default
+    caller that read them from a deployed Budget knows better); `held` adds the rest of the
+    Budget's rate curve (room held for later epochs) as rate segments. `now` (unix seconds, default
     the clock) and `vote_lead` (default: the globals', see `DEFAULT_VOTE_LEAD`) decide the
     earliest first start: one that survives a vote started `now`; programmes named in
     `deployed` are on chain already and have no start rule.
@@ -755,14 +790,14 @@ def check_spec(
     # Programmes, each on its own; then the rules between them.
     programmes = _load_programmes(raw, src, warn, params, context, now, frozenset(deployed))
     if params is not None and programmes:
-        _check_budget(programmes, params, admitted, committed, src)
+        _check_budget(programmes, params, admitted + (held or []), committed, src)
         _check_load(programmes, params, admitted, src)
 
     errors = sorted(problems, key=lambda p: p.line) + sorted(gsrc.problems if gsrc is not src else [], key=lambda p: p.line)
     warnings.sort(key=lambda p: p.line)
     if errors or params is None:
         return CheckResult(None, errors, warnings)
-    spec = SpecFile(path, params, [p for p, _ in programmes], admitted, committed, gsource, warnings)
+    spec = SpecFile(path, params, [p for p, _ in programmes], admitted, committed, gsource, warnings, held=held or [])
     return CheckResult(spec, [], warnings)
 
 
@@ -1235,20 +1270,30 @@ def _peak(intervals: list[tuple[int, int, int]], start: int, end: int) -> tuple[
 def _check_budget(
     programmes: list[tuple[Programme, tuple]], g: GlobalParams, admitted: list[AdmittedEpoch], committed: int, src: _Source
 ) -> None:
-    """Allocation, share and rate, for each first epoch in the order the factory admits them.
-    A programme that breaks a rule is left out of what later ones are checked against."""
+    """Allocation, share and rate, for each programme in the order the factory creates them, as
+    the Budget checks them: the first epoch's admission (its cap against the allocation and the
+    share, its rate over the epoch), then the hold for its later epochs (the reserve against
+    the allocation, the held rate from the first end on, with no end). A programme that breaks
+    a rule is left out of what later ones are checked against."""
     intervals = [(e.start, e.end, e.rate) for e in admitted]
     date = units.format_date
     for p, base in programmes:
         key = base + ("epoch_cap",)
         ok = True
         remaining = max(0, g.allocation - committed)
-        if committed + p.epoch_cap > g.allocation:
+        total = p.lifetime_cap
+        if committed + total > g.allocation:
             ok = False
+            if p.holds:
+                what = f'"{g.short(p.epoch_cap)}" per epoch, the first and {p.max_epochs - 1} more held for its later epochs ({g.amount(total)}),'
+                hint = f'at most "{g.amount_down(remaining // p.max_epochs)}" per epoch fits, or fewer max_epochs'
+            else:
+                what = f'"{g.short(p.epoch_cap)}"'
+                hint = f'at most "{g.amount(remaining)}" is left'
             src.error(
                 key,
-                f'"{g.short(p.epoch_cap)}" would bring the committed total to {g.amount(committed + p.epoch_cap)}, '
-                f'above the allocation {g.amount(g.allocation)} (at most "{g.amount(remaining)}" is left; budget: allocation exceeded)',
+                f"{what} would bring the committed total to {g.amount(committed + total)}, above the allocation "
+                f"{g.amount(g.allocation)} ({hint}; budget: allocation exceeded)",
             )
         elif p.epoch_cap * BPS > remaining * g.max_share_bps:
             ok = False
@@ -1269,9 +1314,32 @@ def _check_budget(
                 f"{already}the aggregate reaches {g.rate(peak + rate)} from {date(at)} to {date(to)}, above the "
                 f'inflation threshold {g.rate(g.inflation_threshold)} (at most "{g.amount_down(room)}" fits; budget: rate above threshold)',
             )
+        held = p.held_rate
+        if ok and held > MAX_HOLD_RATE:
+            ok = False
+            src.error(
+                key,
+                f'"{g.short(p.epoch_cap)}" per {units.format_duration(p.epoch_duration)} is {g.rate(held)}, more than the '
+                f"Budget can hold for later epochs ({g.rate(MAX_HOLD_RATE)}; budget: held rate above uint80)",
+            )
+        if ok and held:
+            peak, at, to = _peak(intervals + [(p.first_start, p.first_end, rate)], p.first_end, UINT48)
+            if peak + held > g.inflation_threshold:
+                ok = False
+                room = max(0, g.inflation_threshold - peak) * p.epoch_duration
+                src.error(
+                    key,
+                    f'"{g.short(p.epoch_cap)}" per {units.format_duration(p.epoch_duration)} is {g.rate(held)}, held from '
+                    f"{date(p.first_end)} on for the later epochs; with {g.rate(peak)} already scheduled or held from "
+                    f"{date(at)} the aggregate would reach {g.rate(peak + held)}, above the inflation threshold "
+                    f'{g.rate(g.inflation_threshold)} (at most "{g.amount_down(room)}" per epoch fits, or max_epochs = 1; '
+                    "budget: rate above threshold)",
+                )
         if ok:
-            committed += p.epoch_cap
+            committed += total
             intervals.append((p.first_start, p.first_end, rate))
+            if held:
+                intervals.append((p.first_end, UINT48, held))
 
 
 def _epoch_ends(p: Programme, g: GlobalParams) -> list[int]:
@@ -1364,17 +1432,19 @@ def summarize(spec: SpecFile) -> list[str]:
             )
         if p.research_questions or p.kpis:
             out.append(f"  {_n(len(p.research_questions), 'research question')}, {_n(len(p.kpis), 'KPI')}")
-        committed += p.epoch_cap
+        committed += p.lifetime_cap
     intervals = [(e.start, e.end, e.rate) for e in spec.already_admitted] + [
         (p.first_start, p.first_end, p.first_rate) for p in spec.programmes
     ]
     start = min(s for s, _, _ in intervals)
     end = max(e for _, e, _ in intervals)
+    intervals += [(e.start, e.end, e.rate) for e in spec.held]
+    intervals += [(p.first_end, UINT48, p.held_rate) for p in spec.programmes if p.held_rate]
     peak, at, _ = _peak(intervals, start, end)
     out.append("")
     out.append(
         f"after admission: {g.amount(committed)} committed of {g.amount(g.allocation)} "
-        f"({_pct(committed, g.allocation)}); peak rate {g.rate(peak)} from {date(at)}, "
+        f"({_pct(committed, g.allocation)}, reserves held for later epochs included); peak rate scheduled or held {g.rate(peak)} from {date(at)}, "
         f"{_pct(peak, g.inflation_threshold)} of the threshold"
     )
     windows: dict[int, list[str]] = {}

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import eth_abi
+import eth_abi.exceptions
 import requests
 from eth_utils import keccak
 
@@ -43,7 +45,7 @@ __all__ = [
 # The Transition event's topic: one log per state change of a programme.
 TRANSITION_TOPIC = int.from_bytes(keccak(text="Transition(address,uint256,uint8,uint8,string)"), "big")
 # Logged by advance() when the Budget has no room for the next epoch (the programme waits).
-DEFERRED_TOPIC = int.from_bytes(keccak(text="AdmissionDeferred(address,uint256,uint256,uint256,uint256,uint256)"), "big")
+DEFERRED_TOPIC = int.from_bytes(keccak(text="AdmissionDeferred(address,uint256,uint256,uint256,uint256,string)"), "big")
 # Dials tpp knows by name (dials are stored by hash on chain and cannot be listed).
 KNOWN_DIALS = (THROTTLE,)
 # Keeper defaults: seconds between rounds; retries of a failing RPC round, and the backoff.
@@ -109,8 +111,9 @@ def status(
             "waiting": None,
         }
         if state == State.EVALUATING and now >= epoch_end:
-            # Past the end and still evaluating: either the Budget is paused or it has no room
-            # for the next epoch. Say which (advance() is only simulated, nothing is sent).
+            # Past the end and still evaluating: either the Budget is paused or it refused the
+            # next epoch for room (every window it could end in is full). Say which (advance()
+            # is only simulated, nothing is sent).
             try:
                 p.advance(simulate=True)
                 row["waiting"] = _deferred(p._computation, str(address)) or None
@@ -216,11 +219,18 @@ def _transitions(computation: Any, address: str) -> list[tuple[str, str]]:
 
 
 def _deferred(computation: Any, address: str) -> str:
-    """Why the simulated advance() changed nothing, when it was the Budget's lack of room."""
+    """Why the simulated advance() changed nothing, when the Budget refused the next epoch for
+    room (with the room held since creation, only a full window load can do that)."""
     for d in _logs(computation, address, DEFERRED_TOPIC):
-        # data: cap, start, end, headroom (epoch is indexed).
-        cap, headroom = int.from_bytes(d[0:32], "big"), int.from_bytes(d[96:128], "big")
-        return f"waiting for Budget room: the next epoch needs {cap} wei, the Budget has room for {headroom}"
+        # data: cap, start, end, then the reason's offset, length and bytes (epoch is indexed).
+        end = int.from_bytes(d[64:96], "big")
+        try:
+            *_, reason = eth_abi.decode(["uint256", "uint256", "uint256", "string"], d)
+        except (eth_abi.exceptions.DecodingError, UnicodeDecodeError):
+            reason = "an unreadable reason"
+        # The reason comes from the chain: keep it to one short printable line.
+        shown = "".join(ch for ch in reason if ch.isprintable())[:96]
+        return f"waiting: the Budget refused the next epoch (to {units.format_date(end)}): {shown}"
     return ""
 
 

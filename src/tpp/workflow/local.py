@@ -29,7 +29,7 @@ from tpp.base import units
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE, DEFAULT_ADMIN_ROLE, TOKEN_MINTER_ROLE, Outcome, State, dial_id
 from tpp.chain import Chain, Reverted
 from tpp.specs import spec as spec_module
-from tpp.specs.spec import DEFAULT_VOTE_LEAD, AdmittedEpoch, CheckResult, GlobalParams, SpecError, check_spec
+from tpp.specs.spec import DEFAULT_VOTE_LEAD, UINT48, AdmittedEpoch, CheckResult, GlobalParams, SpecError, check_spec
 from tpp.system.governance import GovernanceError, explain_revert, run_proposal, vote_duration
 from tpp.system.safes import SafeError, safe_layer_at
 from tpp.system.stack import LOCAL_SAFES, deploy_stack, local_safe
@@ -99,6 +99,41 @@ def admitted_from_budget(chain: Chain, budget_address: str) -> tuple[list[Any], 
         cap, start, end = (int(x) for x in b.schedule_of(minter))
         epochs.append(AdmittedEpoch(f"on-chain epoch minter {minter}", cap, start, end))
     return epochs, int(b.committed())
+
+
+def held_from_budget(
+    chain: Chain, budget_address: str, admitted: list[Any], own_epochs: list[Any], own_programmes: list[str], now: int
+) -> list[Any]:
+    """The rest of the Budget's rate curve (its breakpoints, exactly what admissions are checked
+    against) beyond the own rates of the epochs in `admitted`, from `now` on, as rate segments
+    (`AdmittedEpoch` with `held_rate`): the room programmes hold for their later epochs, less
+    what releases gave back. The contributions of `own_epochs` and of the holds of
+    `own_programmes` (a spec's programmes already on chain, which the spec stands for) are left
+    out too."""
+    b = chain.at("Budget", str(budget_address))
+    words = [int(w) for w in b.rate_breakpoints()]
+    points = [(w >> 200, w & ((1 << 200) - 1)) for w in words]
+    own: list[tuple[int, int, int]] = []
+    for e in own_epochs:
+        minter = e.name.rsplit(" ", 1)[-1]
+        released, _, released_at = (int(x) for x in b.released_of(minter))
+        until = min(e.end, max(e.start, released_at)) if released else e.end
+        own.append((e.start, until, e.rate))
+    for address in own_programmes:
+        rate, _, held_from = (int(x) for x in b.hold_of(address))
+        if rate:
+            own.append((held_from, UINT48, rate))
+    segments = []
+    for i, (t, rate) in enumerate(points):
+        following = points[i + 1][0] if i + 1 < len(points) else UINT48
+        start = max(t, now)
+        if following <= start:
+            continue
+        counted = sum(e.rate for e in admitted if e.start <= start < e.end) + sum(r for s, u, r in own if s <= start < u)
+        rest = rate - counted
+        if rest:
+            segments.append(AdmittedEpoch(f"rate held in the Budget from {start}", 0, start, following, held_rate=rest))
+    return segments
 
 
 @dataclass
@@ -174,14 +209,22 @@ def check_onchain(
     own_file = check_spec(path, now=0)  # only for the file's own globals
     differences = global_differences(own_file.spec.globals, params) if own_file.spec is not None else []
     on_chain: list[str] = []
+    own_epochs: list[AdmittedEpoch] = []
+    own_programmes: list[str] = []
     if deployments is not None and own_file.spec is not None:
         names = [p.name for p in own_file.spec.programmes if p.name in deployments.programmes]
         if names:
-            own = _own_epochs(chain, admitted, [deployments.programmes[n].address for n in names])
-            committed -= sum(e.cap for e in admitted if e.name in own)
+            own_programmes = [deployments.programmes[n].address for n in names]
+            own = _own_epochs(chain, admitted, own_programmes)
+            own_epochs = [e for e in admitted if e.name in own]
+            b = chain.at("Budget", str(budget_address))
+            committed -= sum(e.cap for e in own_epochs) + sum(int(b.reserve_of(a)) for a in own_programmes)
             admitted = [e for e in admitted if e.name not in own]
             on_chain = names
-    result = check_spec(path, globals=params, already_admitted=admitted, committed=committed, now=now, deployed=on_chain)
+    held = held_from_budget(chain, budget_address, admitted, own_epochs, own_programmes, now)
+    result = check_spec(
+        path, globals=params, already_admitted=admitted, committed=committed, now=now, deployed=on_chain, held=held
+    )
     return OnchainCheck(result.spec, result.errors, result.warnings, differences, on_chain)
 
 
