@@ -61,7 +61,7 @@ def _decide(programme, draw, tpp_executor):
     return decision
 
 
-def _squeeze(budget, how, gap_executor, end):
+def _squeeze(budget, how, gap_executor):
     if how in ("threshold", "all"):
         budget.set_inflation_threshold(budget.max_rate(now(), UINT48), sender=gap_executor)
     if how in ("allocation", "all"):
@@ -124,7 +124,7 @@ def test_the_order_of_calls_at_a_crowded_boundary_decides_nothing(
     for programme, draw in zip(programmes, draws, strict=True):
         programme.advance()
         outcomes.append(_decide(programme, draw, tpp_executor))
-    _squeeze(budget, squeeze, gap_executor, end)
+    _squeeze(budget, squeeze, gap_executor)
     warp_to(end + late)
 
     calls = list(range(len(programmes))) + [-1]

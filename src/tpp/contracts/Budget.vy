@@ -435,6 +435,8 @@ def hold(rate: uint256, reserve: uint256):
     old_rate: uint256 = held >> _HOLD_RATE_SHIFT
     held_from: uint256 = (held >> _HOLD_FROM_SHIFT) & c.TIME_MASK
     old_reserve: uint256 = held & c.CAP_MASK
+    if rate == old_rate and reserve == old_reserve:
+        return
     if rate > old_rate or reserve > old_reserve:
         access_control._check_role(ADMITTER_ROLE, msg.sender)
         assert not self.closed, "budget: closed"
@@ -453,8 +455,6 @@ def hold(rate: uint256, reserve: uint256):
         self.committed = new_committed
     elif reserve < old_reserve:
         self.committed -= old_reserve - reserve
-    if rate == old_rate and reserve == old_reserve:
-        return
     self._hold[msg.sender] = (rate << _HOLD_RATE_SHIFT) | (held_from << _HOLD_FROM_SHIFT) | reserve
     log HoldSet(holder=msg.sender, rate=rate, reserve=reserve, held_from=start)
 
