@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NPM_CACHE_FLAGS := --no-audit --no-fund
 
-.PHONY: setup demo test lint bench bench-sim bench-cli clean
+.PHONY: setup demo test lint browser bench bench-sim bench-cli bench-index clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 
-test: setup lint
+# The dashboard tests drive Debian's chromium (never a downloaded browser): installed here
+# when missing and running as root (CI); otherwise the command to run is printed.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium' (the dashboard tests need it)"; exit 1; fi
+
+test: setup lint browser
 	$(BIN)/python -m pytest
 
 bench: setup

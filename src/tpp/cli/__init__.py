@@ -16,7 +16,7 @@ import sys
 import click
 import typer
 
-from tpp.cli import core, devnet, ops, plan, propose, sim  # noqa: F401 - each registers its commands
+from tpp.cli import core, devnet, openness, ops, plan, propose, sim  # noqa: F401 - each registers its commands
 from tpp.cli.root import app, console, escape, state
 
 __all__ = ["app", "main"]

@@ -44,7 +44,9 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
     console.print(table)
     say(output.budget_line)
     files = output.files
-    say(f"Wrote {files['report']}, {files['events']} ({output.events:,} events) and {files['timeline']}")
+    say(output.provenance)
+    say(f"Wrote {files['report']}, {files['events']} ({output.events:,} events), {files['timeline']} and {files['index']}")
+    say(f"Look around: `tpp serve --db {files['index']}`, `tpp trace builders --db {files['index']}`")
 
 
 @app.command()

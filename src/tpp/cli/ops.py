@@ -209,7 +209,13 @@ def index_command(
     devnet: bool = typer.Option(False, "--devnet", help="Index the running local devnet (the default without --rpc)."),
     db: Optional[Path] = typer.Option(None, "--db", help="The SQLite index (default: ROOT/index/<chain-id>.sqlite)."),
     confirmations: Optional[int] = typer.Option(None, "--confirmations", help="Index up to head minus N blocks (default 2)."),
-    verify: bool = typer.Option(False, "--verify", help="Then reconcile minted totals and programme states with the chain."),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Then reconcile minted totals and programme states with the chain, and flag mints not traced to a vote (exit 1).",
+    ),
+    follow: bool = typer.Option(False, "--follow", help="Keep indexing new blocks until Ctrl-C (what `tpp serve` follows)."),
+    interval: float = typer.Option(DEFAULT_INTERVAL, "--interval", help="Seconds between runs with --follow."),
     root: Path = root_opt,
 ) -> None:
     """Index every tpp contract's events into SQLite: incremental, reorg-safe, one transaction per batch."""
@@ -235,4 +241,25 @@ def index_command(
         summary = index_chain(source, deployments, path, confirmations=confirmations, say=note, on_batch=advanced)
     say(summary.line())
     if verify:
+        from tpp.workflow.provenance import IndexData
+
         say(verify_index(source, path).line(), style="green")
+        data = IndexData.load(path)
+        attribution = data.attribution
+        for mint in attribution.unattributed:
+            say(f"UNATTRIBUTED: {data.amount(mint.amount)} to {mint.to} in tx {mint.log.tx}: {mint.problem}", style="bold red")
+        say(attribution.line(data), style="bold red" if attribution.unattributed else "green")
+        if attribution.unattributed:
+            raise typer.Exit(1)
+    if follow:
+        if interval <= 0:
+            raise UserError(f"--interval must be above 0 seconds, not {interval:g}")
+        say(f"following: indexing every {interval:g} s (Ctrl-C stops)")
+        try:
+            while True:
+                time.sleep(interval)
+                summary = index_chain(source, deployments, path, confirmations=confirmations)
+                if summary.new_logs or summary.rolled_back_from is not None:
+                    say(summary.line())
+        except KeyboardInterrupt:
+            say("stopped following; the index is whole up to its last batch")

@@ -22,6 +22,9 @@ from tpp.chain.events import EventRecorder
 from tpp.reports.demo import write_report
 from tpp.stories.programme_story import CYCLE, EPOCHS, DemoConfig, DemoResult, Moment, run_programme_story
 from tpp.system.stack import WAD
+from tpp.workflow.deployments import Deployments, record_programme, record_stack
+from tpp.workflow.index import LogRecorder, index_chain, verify_index
+from tpp.workflow.provenance import IndexData
 
 __all__ = ["DAYS", "DemoOutput", "run_demo", "summary_rows"]
 
@@ -36,6 +39,7 @@ class DemoOutput:
     budget_line: str
     files: dict[str, Path]
     events: int
+    provenance: str  # where the minted tokens come from, as `tpp trace` reads the index
 
 
 def summary_rows(result: DemoResult) -> list[dict[str, Any]]:
@@ -77,11 +81,15 @@ def run_demo(
     """Run the story on a fresh embedded chain and write its files under `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     chain = Chain.embedded()
+    logs = LogRecorder(chain)  # for the index; the event recorder is for events.jsonl
+    logs.attach()
     recorder = EventRecorder(chain.env).attach()
     try:
         result = run_programme_story(chain, config, on_moment=on_moment, on_day=on_day, recorder=recorder)
     finally:
         recorder.detach()
+        logs.detach()
+    index, provenance = write_index(out_dir / "index.sqlite", logs, result)
     rows = summary_rows(result)
     budget = result.stack.budget
     now = result.stack.chain.now()
@@ -96,5 +104,19 @@ def run_demo(
     timeline.write_text(
         json.dumps([{"date": m.date, "time": m.time, "kind": m.kind, "text": m.text} for m in result.moments], indent=1)
     )
-    files = {"report": report, "events": events, "timeline": timeline}
-    return DemoOutput(result, rows, budget_line, files, len(recorder.records))
+    files = {"report": report, "events": events, "timeline": timeline, "index": index}
+    return DemoOutput(result, rows, budget_line, files, len(recorder.records), provenance)
+
+
+def write_index(path: Path, logs: LogRecorder, result: DemoResult) -> tuple[Path, str]:
+    """Index the story's chain into `path` (made anew), reconcile it with the chain, and say
+    where its minted tokens come from: what `tpp serve`, `tpp trace` and `tpp evaluate` read."""
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    deployments = record_stack(Deployments(chain_id=result.stack.chain.chain_id()), result.stack)
+    for name, programme in result.programmes.items():
+        record_programme(deployments, name, str(programme.address), str(result.mechanisms[name].address), result.kinds[name])
+    index_chain(logs, deployments, path)
+    verify_index(logs, path)
+    data = IndexData.load(path)
+    return path, data.attribution.line(data)

@@ -36,7 +36,7 @@ import json
 import sqlite3
 import urllib.error
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from tpp.base.errors import UserError
 from tpp.base.vocab import State
 from tpp.chain.abi import EventDecoder, functions_of
 from tpp.chain.anvil import AnvilError, rpc_call
-from tpp.chain.artifacts import abi_of, all_abis
+from tpp.chain.artifacts import ARTIFACT_NAMES, abi_of, all_abis
 from tpp.chain.events import EventRecorder
 from tpp.model import kinds
 from tpp.workflow.deployments import DEFAULT_ROOT, Deployments, load_deployments
@@ -66,6 +66,7 @@ __all__ = [
     "RpcLogs",
     "default_db_path",
     "index_chain",
+    "open_index",
     "open_index_source",
     "verify_index",
 ]
@@ -83,6 +84,7 @@ _ZERO_TOPIC = b"\0" * 32
 _TRANSFER = keccak(text="Transfer(address,address,uint256)")
 _PROGRAMME_CREATED = "ProgrammeCreated"
 _EPOCH_OPENED = "EpochOpened"
+_STAKED = "Staked"
 # Deployments keys indexed with all their events, and the role each one gets.
 _STACK_ROLES = ("budget", "factory", "tpp_governor", "tpp_timelock", "gap_governor", "gap_timelock")
 
@@ -91,7 +93,8 @@ CREATE TABLE IF NOT EXISTS cursor (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     chain_id INTEGER NOT NULL,
     block INTEGER NOT NULL,             -- the last indexed block; start_block - 1 before any
-    hash TEXT                           -- its hash, NULL before any
+    hash TEXT,                          -- its hash, NULL before any
+    start_block INTEGER NOT NULL DEFAULT 0  -- where the index began (stake tokens are backfilled from it)
 );
 CREATE TABLE IF NOT EXISTS blocks (    -- the blocks that carry indexed logs
     number INTEGER PRIMARY KEY,
@@ -117,8 +120,16 @@ CREATE TABLE IF NOT EXISTS logs (
     PRIMARY KEY (block, log_index)
 );
 CREATE INDEX IF NOT EXISTS logs_by_address ON logs (address, event);
+CREATE TABLE IF NOT EXISTS labels (    -- names the deployments record gives contracts ("builders")
+    address TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (      -- token_symbol, token_decimals: read once from the token
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
-_TABLES = frozenset({"cursor", "blocks", "contracts", "logs"})
+_TABLES = frozenset({"cursor", "blocks", "contracts", "logs"})  # labels and meta: created by any run
 
 
 class IndexProblem(UserError):
@@ -146,8 +157,8 @@ class RawLog:
 
 @dataclass(frozen=True)
 class LogQuery:
-    """Logs of `addresses` whose topics match `topics` (position by position: None matches
-    anything, a tuple any of its values), as eth_getLogs filters them."""
+    """Logs of `addresses` (empty: of any contract) whose topics match `topics` (position by
+    position: None matches anything, a tuple any of its values), as eth_getLogs filters them."""
 
     addresses: tuple[str, ...]
     topics: tuple[tuple[bytes, ...] | None, ...] = ()
@@ -157,7 +168,7 @@ class LogQuery:
         object.__setattr__(self, "_lowered", frozenset(a.lower() for a in self.addresses))
 
     def matches(self, log: RawLog) -> bool:
-        if log.address.lower() not in self._lowered:
+        if self.addresses and log.address.lower() not in self._lowered:
             return False
         for position, wanted in enumerate(self.topics):
             if wanted is None:
@@ -168,7 +179,9 @@ class LogQuery:
 
     def rpc_filter(self, first: int, last: int) -> dict[str, Any]:
         topics = [None if t is None else ["0x" + v.hex() for v in t] for t in self.topics]
-        out: dict[str, Any] = {"fromBlock": hex(first), "toBlock": hex(last), "address": list(self.addresses)}
+        out: dict[str, Any] = {"fromBlock": hex(first), "toBlock": hex(last)}
+        if self.addresses:  # none: any contract's logs (still filtered by topics)
+            out["address"] = list(self.addresses)
         if topics:
             out["topics"] = topics
         return out
@@ -318,7 +331,27 @@ class LogRecorder(EventRecorder, LogSource):
             raise IndexProblem(
                 f"the embedded chain reads only its latest state (block {self.head()}), not block {block}; index to the head first"
             )
-        return getattr(self.chain.at(contract, address), function)()
+        handle = self.chain.artifact_at(contract, address) if contract in ARTIFACT_NAMES else self.chain.at(contract, address)
+        return getattr(handle, function)()
+
+
+def open_index(path: Path) -> sqlite3.Connection:
+    """An existing index, opened read-only (readers — trace, evaluate, the dashboard — cannot
+    change it, and read the last committed batch while `tpp index` writes the next)."""
+    path = Path(path)
+    if not path.is_file():
+        raise IndexProblem(f"{path}: no index yet; run `tpp index` first")
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as exc:
+        raise IndexProblem(f"{path}: not a tpp index database ({exc})") from None
+    if not tables >= _TABLES | {"labels", "meta"}:
+        db.close()
+        raise IndexProblem(
+            f"{path}: not a tpp index database (tables: {', '.join(sorted(tables)) or 'none'}); run `tpp index` on it"
+        )
+    return db
 
 
 def default_db_path(chain_id: int, root: Path = DEFAULT_ROOT) -> Path:
@@ -427,7 +460,10 @@ class _Indexer:
     decoder: EventDecoder
     token: str | None
     budget: str | None
+    start_block: int = 0
+    batch_blocks: int = DEFAULT_BATCH_BLOCKS
     contracts: dict[str, _Contract] = field(default_factory=dict)
+    _found: dict[str, _Contract] = field(default_factory=dict)
 
     def load_contracts(self) -> None:
         for address, role, kind, parent, block in self.db.execute("SELECT * FROM contracts"):
@@ -436,14 +472,29 @@ class _Indexer:
     # --- fetching one batch -------------------------------------------------------------
 
     def _queries(self, addresses: Iterable[str]) -> list[LogQuery]:
-        full = tuple(a for a in addresses if a != self.token)
+        addresses = list(addresses)
+        roles = {a: (self.contracts.get(a) or self._found.get(a) or _Contract(a, "")).role for a in addresses}
+        full = tuple(a for a in addresses if roles[a] not in ("token", "stake_token"))
         out = [LogQuery(full)] if full else []
         if self.token is not None and self.token in addresses:
-            senders = (_ZERO_TOPIC,) + ((bytes.fromhex(self.budget[2:]).rjust(32, b"\0"),) if self.budget else ())
-            out.append(LogQuery((self.token,), ((_TRANSFER,), senders)))
+            senders = (_ZERO_TOPIC,) + ((_topic(self.budget),) if self.budget else ())
+            out.append(LogQuery((self.token,), ((_TRANSFER,), senders)))  # mints and the Budget's transfers
+            out.append(LogQuery((self.token,), ((_TRANSFER,), None, (_ZERO_TOPIC,))))  # burns
+        stake_tokens = tuple(a for a in addresses if roles[a] == "stake_token")
+        if stake_tokens:
+            out.append(LogQuery(stake_tokens, ((_TRANSFER,),)))
+        pools = tuple(_topic(a) for a in addresses if roles[a] == "mechanism" and _stakes(self._kind_of(a)))
+        if pools:
+            # Any token's transfers into a staking mechanism: where its stake token is found.
+            out.append(LogQuery((), ((_TRANSFER,), None, pools)))
         return out
 
-    def _discover(self, log: RawLog, decoded: Mapping[str, Any] | None, found: dict[str, _Contract]) -> None:
+    def _kind_of(self, address: str) -> str | None:
+        contract = self.contracts.get(address) or self._found.get(address)
+        return contract.kind if contract else None
+
+    def _discover(self, entries: list[tuple[RawLog, dict[str, Any] | None]], position: int, found: dict[str, _Contract]) -> None:
+        log, decoded = entries[position]
         if decoded is None:
             return
         source = self.contracts.get(log.address) or found.get(log.address)
@@ -457,6 +508,10 @@ class _Indexer:
             new.append(_Contract(str(args["mechanism"]), "mechanism", _kind_name(args.get("kind")), programme, log.block))
         elif decoded["event"] == _EPOCH_OPENED and source.role == "programme":
             new.append(_Contract(str(args["minter"]), "epoch_minter", None, log.address, log.block))
+        elif decoded["event"] == _STAKED and source.role == "mechanism":
+            token = _stake_transfer(entries, position)
+            if token is not None:
+                new.append(_Contract(token, "stake_token", None, log.address, log.block))
         for contract in new:
             if contract.address not in self.contracts and contract.address not in found:
                 found[contract.address] = contract
@@ -464,27 +519,53 @@ class _Indexer:
     def fetch(self, first: int, last: int) -> tuple[list[tuple[RawLog, dict[str, Any] | None]], dict[str, _Contract]]:
         """Every log of the batch [first, last] in chain order with its decoding, and the
         contracts discovered in it; newly discovered contracts' logs are fetched from the block
-        they appeared in, until nothing new turns up."""
+        they appeared in, until nothing new turns up. A stake token is found at its first
+        stake, and its transfers are fetched from the index's first block (who funded whom
+        before staking is what the sybil signals read), in ranges of at most a batch."""
         logs: dict[tuple[int, int], tuple[RawLog, dict[str, Any] | None]] = {}
         found: dict[str, _Contract] = {}
+        self._found = found
         pending = [(first, list(self.contracts))]
         while pending:
             start, addresses = pending.pop()
             for query in self._queries(addresses):
-                for log in self.source.logs(start, last, query):
+                for log in self._logs_in(start, first, last, query):
                     key = (log.block, log.log_index)
                     if key not in logs:
                         logs[key] = (log, self.decoder.decode(log.address, log.topics, log.data))
             before = set(found)
-            for key in sorted(logs):
-                log, decoded = logs[key]
-                self._discover(log, decoded, found)
+            ordered = [logs[key] for key in sorted(logs)]
+            for position in range(len(ordered)):
+                self._discover(ordered, position, found)
             fresh = [found[a] for a in found if a not in before]
-            if fresh:
-                pending.append(
-                    (min(first if c.discovered_block is None else c.discovered_block for c in fresh), [c.address for c in fresh])
+            for role in ("stake_token", None):
+                group = [c for c in fresh if (c.role == "stake_token") == (role is not None)]
+                if not group:
+                    continue
+                since = (
+                    self.start_block if role else min(first if c.discovered_block is None else c.discovered_block for c in group)
                 )
-        return [logs[key] for key in sorted(logs)], found
+                pending.append((since, [c.address for c in group]))
+        tracked = set(self.contracts) | set(found)
+        # Transfers of other tokens into a staking mechanism served only to find its stake token.
+        return [logs[key] for key in sorted(logs) if logs[key][0].address in tracked], found
+
+    def _logs_in(self, start: int, first: int, last: int, query: LogQuery) -> list[RawLog]:
+        """`query`'s logs in [start, last]. The part before this batch (a backfill) is read in
+        ranges of at most a batch, halved when the node refuses one."""
+        out: list[RawLog] = []
+        low, span = start, self.batch_blocks
+        while low < first:
+            high = min(first - 1, low + span - 1)
+            try:
+                out += self.source.logs(low, high, query)
+            except RangeRefused:
+                if high == low:
+                    raise
+                span = max(1, (high - low + 1) // 2)
+                continue
+            low = high + 1
+        return out + self.source.logs(max(start, first), last, query)
 
     # --- writing one batch --------------------------------------------------------------
 
@@ -553,8 +634,11 @@ class _Indexer:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.execute("DELETE FROM logs WHERE block >= ?", (block,))
+            # A stake token found in the rolled-back blocks takes its backfilled transfers along.
+            db.execute("DELETE FROM logs WHERE address IN (SELECT address FROM contracts WHERE discovered_block >= ?)", (block,))
             db.execute("DELETE FROM blocks WHERE number >= ?", (block,))
             db.execute("DELETE FROM contracts WHERE discovered_block >= ?", (block,))
+            db.execute("DELETE FROM blocks WHERE number NOT IN (SELECT block FROM logs)")
             previous = db.execute(
                 "SELECT number, hash FROM blocks WHERE number < ? ORDER BY number DESC LIMIT 1", (block,)
             ).fetchone()
@@ -565,6 +649,37 @@ class _Indexer:
             db.execute("ROLLBACK")
             raise
         self.contracts = {a: c for a, c in self.contracts.items() if c.discovered_block is None or c.discovered_block < block}
+
+
+def _topic(address: str) -> bytes:
+    return bytes.fromhex(address[2:]).rjust(32, b"\0")
+
+
+def _stakes(kind: str | None) -> bool:
+    try:
+        return kind is not None and kinds.get(kind).stakes
+    except KeyError:
+        return False
+
+
+def _stake_transfer(entries: Sequence[tuple[RawLog, Any]], position: int) -> str | None:
+    """The token of the stake a `Staked` log at `position` records: the nearest Transfer
+    before it in the same transaction into the mechanism, of the amount staked (a token
+    the stake's transferFrom moved; another contract's earlier log in the transaction cannot
+    come between the two)."""
+    staked = entries[position][0]
+    amount = staked.data[:32]
+    for log, _ in reversed(entries[:position]):
+        if log.tx_hash != staked.tx_hash or log.block != staked.block:
+            return None
+        if (
+            len(log.topics) == 3
+            and log.topics[0] == _TRANSFER
+            and log.topics[2] == _topic(staked.address)
+            and log.data[:32] == amount
+        ):
+            return log.address
+    return None
 
 
 def _kind_name(code: Any) -> str | None:
@@ -621,15 +736,19 @@ def index_chain(
             EventDecoder.from_abis(all_abis()),
             token=to_checksum_address(stack["token"]) if stack.get("token") else None,
             budget=to_checksum_address(stack["budget"]),
+            start_block=start_block,
+            batch_blocks=batch_blocks,
         )
         db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT OR IGNORE INTO cursor VALUES (1, ?, ?, NULL)", (deployments.chain_id, start_block - 1))
+        db.execute("INSERT OR IGNORE INTO cursor VALUES (1, ?, ?, NULL, ?)", (deployments.chain_id, start_block - 1, start_block))
         db.executemany("INSERT OR IGNORE INTO contracts VALUES (?, ?, NULL, NULL, NULL)", [(c.address, c.role) for c in seeds])
         db.execute("COMMIT")
         indexer.load_contracts()
-        cursor = int(db.execute("SELECT block FROM cursor WHERE id = 1").fetchone()[0])
+        cursor, indexer.start_block = (
+            int(v) for v in db.execute("SELECT block, start_block FROM cursor WHERE id = 1").fetchone()
+        )
 
-        rolled_back = indexer.check_reorg(cursor, reorg_depth) if cursor >= start_block else None
+        rolled_back = indexer.check_reorg(cursor, reorg_depth) if cursor >= indexer.start_block else None
         if rolled_back is not None:
             indexer.roll_back(rolled_back)
             cursor = int(db.execute("SELECT block FROM cursor WHERE id = 1").fetchone()[0])
@@ -661,6 +780,7 @@ def index_chain(
             span = min(batch_blocks, span * 2)  # grow back towards the batch size after a success
             if on_batch is not None:
                 on_batch(first, last, target)
+        _describe(db, source, deployments, to_checksum_address(stack["token"]) if stack.get("token") else None, cursor)
         return IndexSummary(
             path=Path(db_path),
             first_block=first,
@@ -674,6 +794,44 @@ def index_chain(
         )
     finally:
         db.close()
+
+
+def _describe(db: sqlite3.Connection, source: LogSource, deployments: Deployments, token: str | None, cursor: int) -> None:
+    """Labels from the deployments record and, once, the token's symbol and decimals: what
+    readers of the index show besides its logs."""
+    labels = {}
+    for name, record in deployments.programmes.items():
+        labels[to_checksum_address(record.address)] = name
+        labels[to_checksum_address(record.mechanism)] = f"{name} mechanism"
+    for role in _STACK_ROLES:
+        if deployments.stack.get(role):
+            labels.setdefault(
+                to_checksum_address(deployments.stack[role]), role.replace("_", " ").replace("tpp", "TPP").replace("gap", "GAP")
+            )
+    meta: dict[str, str] = {}
+    have = {row[0] for row in db.execute("SELECT key FROM meta")}
+    if token is not None and "token_symbol" not in have and cursor >= 0:
+        try:
+            meta["token_symbol"] = "".join(c for c in str(source.view("TppToken", token, "symbol", cursor)) if c.isprintable())[
+                :32
+            ]
+            meta["token_decimals"] = str(int(source.view("TppToken", token, "decimals", cursor)))
+        except Exception:  # noqa: BLE001 - not deployed yet at the cursor, or no symbol(): read next run
+            meta = {}
+    for (address,) in db.execute("SELECT address FROM contracts WHERE role = 'stake_token'").fetchall():
+        if f"decimals:{address}" not in have and cursor >= 0:
+            try:
+                meta[f"decimals:{address}"] = str(int(source.view("TppToken", address, "decimals", cursor)))
+            except Exception:  # noqa: BLE001 - a token without decimals(): shown in its raw units
+                meta[f"decimals:{address}"] = "0"
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?)", labels.items())
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 # --- reconciliation -----------------------------------------------------------------------------
