@@ -131,3 +131,22 @@ def test_downloads_and_read_only(story):
     before = story.path.stat().st_mtime_ns
     client.get("/")
     assert story.path.stat().st_mtime_ns == before
+
+
+def test_the_dashboard_follows_the_index_as_it_grows(story, tmp_path):
+    """What `tpp index --follow` does to a served index: a new committed batch (here the
+    cursor moved by a writer) is what the next request reads."""
+    import sqlite3
+
+    copy = tmp_path / "follow.sqlite"
+    source = sqlite3.connect(story.path)
+    target = sqlite3.connect(copy)
+    source.backup(target)
+    source.close()
+    client = TestClient(create_app(copy))
+    before = client.get("/api/cursor").json()["cursor"]
+    target.execute("UPDATE cursor SET block = block + 5 WHERE id = 1")
+    target.commit()
+    target.close()
+    assert client.get("/api/cursor").json()["cursor"] == before + 5
+    assert f'data-cursor="{before + 5}"' in client.get("/").text
