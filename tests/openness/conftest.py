@@ -90,7 +90,8 @@ def story(tmp_path_factory):
         result.kinds["farm"] = "staking"
         path = tmp_path_factory.mktemp("openness") / "index.sqlite"
         write_index(path, logs, result)
-        yield Story(chain, result, path, hostile, str(rogue), str(farmer))
     finally:
+        # Handles stay bound to the story's chain; every other test gets its own env back now.
         logs.detach()
         boa.set_env(previous)
+    return Story(chain, result, path, hostile, str(rogue), str(farmer))

@@ -10,6 +10,7 @@ the simulator encodes hundreds of thousands of calls; everything else goes throu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,10 +52,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def checksum(address: str) -> str:
+    """EIP-55 checksum of a 0x address, remembered: decoding logs meets the same few
+    addresses again and again, and eth_utils' checksum costs a keccak and its validation."""
+    return to_checksum_address(address)
+
+
 def convert(value: Any) -> Any:
     """Decoded values as titanoboa returns them: addresses checksummed, tuples and lists kept."""
     if isinstance(value, str) and len(value) == 42 and value.startswith("0x"):
-        return to_checksum_address(value)
+        return checksum(value)
     if isinstance(value, tuple):
         return tuple(convert(v) for v in value)
     if isinstance(value, list):
@@ -268,7 +276,7 @@ class EventDecoder:
         for param, value in zip(unindexed, values, strict=True):
             args[param["name"]] = convert(value)
         ordered = {p["name"]: args[p["name"]] for p in item["inputs"]}
-        return {"event": item["name"], "address": to_checksum_address(address), "args": ordered}
+        return {"event": item["name"], "address": checksum(str(address)), "args": ordered}
 
 
 # --- revert data --------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from eth_utils import keccak, to_checksum_address
 
 from tpp.base.errors import UserError
 from tpp.base.vocab import State
-from tpp.chain.abi import EventDecoder, functions_of
+from tpp.chain.abi import EventDecoder, checksum, functions_of
 from tpp.chain.anvil import AnvilError, rpc_call
 from tpp.chain.artifacts import ARTIFACT_NAMES, abi_of, all_abis
 from tpp.chain.events import EventRecorder
@@ -255,7 +255,7 @@ class RpcLogs(LogSource):
                 block=int(item["blockNumber"], 16),
                 log_index=int(item["logIndex"], 16),
                 tx_hash=str(item["transactionHash"]),
-                address=to_checksum_address(item["address"]),
+                address=checksum(str(item["address"])),
                 topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
                 data=bytes.fromhex(str(item["data"])[2:]),
                 block_hash=str(item["blockHash"]),
@@ -308,7 +308,7 @@ class LogRecorder(EventRecorder, LogSource):
                     block=number,
                     log_index=log_index,
                     tx_hash=tx_hash,
-                    address=to_checksum_address(address),
+                    address=checksum(address if isinstance(address, str) else "0x" + bytes(address).hex()),
                     topics=tuple(int(t).to_bytes(32, "big") if isinstance(t, int) else bytes(t) for t in topics),
                     data=bytes(data),
                 )

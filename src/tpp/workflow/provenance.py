@@ -155,13 +155,21 @@ class IndexData:
             out[log.tx].append(log)
         return out
 
+    @cached_property
+    def _by_event_address(self) -> dict[tuple[str, str], list[Log]]:
+        out: dict[tuple[str, str], list[Log]] = defaultdict(list)
+        for log in self.logs:
+            out[(log.event, log.address)].append(log)
+        return out
+
     def events(self, event: str, address: str | None = None, role: str | None = None) -> list[Log]:
-        logs = self.by_event.get(event, [])
+        """`event` logs in chain order: all, one contract's, or those of contracts with `role`."""
         if address is not None:
-            return [log for log in logs if log.address == address]
+            return self._by_event_address.get((event, address), [])
+        logs = self.by_event.get(event, [])
         if role is not None:
             return [log for log in logs if self.role(log.address) == role]
-        return list(logs)
+        return logs
 
     def role(self, address: str) -> str | None:
         entry = self.contracts.get(address)
@@ -303,12 +311,13 @@ class IndexData:
         budget_logs = self.by_address.get(budget, []) if budget else []
         budget_from = budget_logs[0].position if budget_logs else None
         out: list[MintTrace] = []
+        matched: dict[str, set[tuple[int, int]]] = defaultdict(set)
         for log in self.events("Transfer", address=token) if token else []:
             sender, receiver, value = _transfer(log)
             if sender != _ZERO:
                 continue
             mint = MintTrace(log=log, to=receiver, amount=value, genesis=budget_from is None or log.position < budget_from)
-            taken = {m.minted.position for m in out if m.minted is not None and m.log.tx == log.tx}
+            taken = matched[log.tx]  # Minted logs of this transaction already matched to a mint
             for other in self.by_tx[log.tx]:
                 if (
                     other.event == "Minted"
@@ -320,6 +329,7 @@ class IndexData:
                 ):
                     mint.minted = other
                     mint.epoch = self.epochs.get(other.address)
+                    taken.add(other.position)
                     break
             out.append(mint)
         return out
@@ -674,9 +684,10 @@ def _address(text: str, data: IndexData, names: dict[str, str]) -> str:
 
 
 def _transfer(log: Log) -> tuple[str, str, int]:
-    """(from, to, value) of a Transfer log, whatever the ERC-20's argument names."""
+    """(from, to, value) of a Transfer log, whatever the ERC-20's argument names (the index
+    stores addresses checksummed, as the decoder gives them)."""
     values = list(log.args.values())
-    return to_checksum_address(str(values[0])), to_checksum_address(str(values[1])), int(values[2])
+    return str(values[0]), str(values[1]), int(values[2])
 
 
 def _call_summary(data: IndexData, target: str, calldata: str) -> str:
