@@ -30,7 +30,7 @@ import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from tpp.chain import EMBEDDED_GENESIS, Chain
 from tpp.chain.anvil import AnvilNode, rpc_call
 from tpp.chain.artifacts import anvil_binary
 from tpp.chain.backends import actor_key
+from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
 from tpp.model.programme import DialSpec, ProgrammeSpec
 
 RESULTS_DIR = REPO / "bench" / "results"
@@ -92,7 +93,7 @@ MAX_UINT = 2**256 - 1
 # The factory's spec tuple (programme_spec.ProgrammeSpec), in ABI form.
 SPEC_ABI = (
     "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,"
-    "address,address,uint8,int256,uint256,uint256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
+    "address,address,uint8,int256,uint256,uint256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[],bytes)"
 )
 
 # Intrinsic gas of a transaction and calldata prices (EIP-2028), plus the EIP-7623 floor
@@ -494,6 +495,28 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
             "≤ 1.30× direct",
         ),
     ]
+    # The KPI stream: a reading, and claims (a reading, then a mint). No contract does this
+    # to compare with (UMA's KPI options settle once, on an assertion); the stream's claim is
+    # the nearest tpp row.
+    rows += [
+        Row("kpi-poke", "kpi stream", "KpiStream.poke (clone)", "a reading of 3 balance candidates, 2 holding: both credited"),
+        Row(
+            "kpi-claim-first",
+            "kpi stream",
+            "KpiStream.claim (clone; a reading, then a mint via EpochMinter → Budget → token)",
+            "first claim of a candidate; its recipient holds no tokens yet",
+            "stream-claim-first",
+            target_text="beside the stream's claim",
+        ),
+        Row(
+            "kpi-claim-later",
+            "kpi stream",
+            "KpiStream.claim (clone; a reading, then a mint via EpochMinter → Budget → token)",
+            "later claim of the same candidate; steady state*",
+            "stream-claim-later",
+            target_text="beside the stream's claim",
+        ),
+    ]
     for n in CREATION_SIZES:
         rows.append(
             Row(
@@ -693,8 +716,9 @@ def run_programmes(
     programme_impl = backend.deploy_vyper("Programme", budget, executor, minter_impl, "0x" + "00" * 20, sender=deployer)
     stream_impl = backend.deploy_vyper("LinearStream", sender=deployer)
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
+    kpi_impl = backend.deploy_vyper("KpiStream", sender=deployer)
     factory = backend.deploy_vyper(
-        "ProgrammeFactory", budget, executor, programme_impl, [stream_impl, staking_impl], sender=deployer
+        "ProgrammeFactory", budget, executor, programme_impl, [stream_impl, staking_impl, kpi_impl], sender=deployer
     )
     lp = backend.deploy_vyper("testing/StakeToken", "LP Token", "LP", 18, sender=who["lp-owner"])
     artifact = json.loads(UNISWAP_ARTIFACT.read_text())
@@ -727,9 +751,17 @@ def run_programmes(
         )
 
     recipient = plain_address("stream recipient")
-    backend.send(factory, create_calldata([spec("staking", lp), spec("stream", recipient)]), executor)
+    subjects = [plain_address(f"kpi subject {i}") for i in range(3)]
+    candidates = [
+        KpiCandidate(plain_address(f"kpi recipient {i}"), "balance", subject=subjects[i], threshold=STAKE) for i in range(3)
+    ]
+    kpi_spec = replace(spec("kpi_stream", lp), params=encode_params(6 * HOUR, candidates))
+    backend.send(factory, create_calldata([spec("staking", lp), spec("stream", recipient), kpi_spec]), executor)
     staking = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 0), "mechanism()")
     stream = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 1), "mechanism()")
+    kpi = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 2), "mechanism()")
+    for subject in subjects[:2]:  # two of the three candidates hold the KPI throughout
+        backend.send(lp, calldata(mint, subject, STAKE), who["lp-owner"])
 
     progress("measuring programme creation")
     for n in CREATION_SIZES:
@@ -805,6 +837,17 @@ def run_programmes(
     measure("stream-claim-later", stream, calldata("claim()"), keeper)
     later = read_uint(backend, stream, "minted_current()") - first
     measure("direct-same-existing", token, calldata(mint, recipient, later), who["direct-minter"])
+
+    progress("measuring the KPI stream")
+    backend.send(kpi, calldata("poke()"), keeper)  # not measured: the first reading judges nothing
+    backend.warp(HOUR)
+    measure("kpi-poke", kpi, calldata("poke()"), keeper)
+    backend.warp(HOUR)
+    measure("kpi-claim-first", kpi, calldata("claim(uint256)", 0), keeper)
+    backend.warp(HOUR)
+    measure("kpi-claim-later", kpi, calldata("claim(uint256)", 0), keeper)
+    if read_uint(backend, kpi, "paid(uint256)", 0) == 0:
+        raise RuntimeError("kpi-claim: the candidate was paid nothing; fix the scenario")
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -1013,7 +1056,10 @@ def programme_reading(rows: list[Row]) -> str:
   (four RoleGranted, ProgrammeInitialized and ProgrammeCreated with the metadata URI,
   EpochAdmitted, HoldSet, Transition, EpochOpened). The hold (issue 10, item 7: continuations
   must not compete for room) added about 30,000 gas per programme: its slot, the held rate
-  written into the breakpoints from the first epoch's end on, the call and its log. Slots and
+  written into the breakpoints from the first epoch's end on, the call and its log. The
+  mechanism's `params` (issue 11: a KPI stream's candidates travel in the spec) added about
+  10,000 gas per programme even when empty: one more dynamic member copied in memory by the
+  factory, passed on to the mechanism's `initialize` and copied again by the programme's. Slots and
   proxies alone are about 587,000, so the
   {CREATION_LIMIT:,} target is out of reach without fewer contracts or slots per programme
   (see "Possible savings")."""

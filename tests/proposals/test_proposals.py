@@ -140,7 +140,7 @@ def test_outputs_decode_to_the_same_calls(tmp_path, spec, portfolio, stack):
     assert data[0][:4] == data[1][:4] == grant
     assert eth_abi.decode(["bytes32", "address"], data[0][4:]) == (TOKEN_MINTER_ROLE, str(stack.budget.address).lower())
     assert eth_abi.decode(["bytes32", "address"], data[1][4:]) == (ADMITTER_ADMIN_ROLE, str(stack.factory.address).lower())
-    spec_type = "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,address,address,uint8,int256,uint256,uint256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[])"
+    spec_type = "(uint8,address,uint256,uint256,uint256,uint256,uint256,uint8,uint256,uint256,address,address,address,uint8,int256,uint256,uint256,uint256,uint256,string,(bytes32,uint256,uint256,uint256,uint256,uint256)[],bytes)"
     assert data[2][:4] == keccak(text=f"create_programmes({spec_type}[])")[:4]
     (specs,) = eth_abi.decode([f"{spec_type}[]"], data[2][4:])
     assert len(specs) == len(spec.programmes)

@@ -123,7 +123,7 @@ def test_valid_spec_converts_to_programme_specs(tmp_path):
         "CONTINUE",
         3,
     )
-    assert len(grants.as_tuple()) == 21  # the factory's struct
+    assert len(grants.as_tuple()) == 22  # the factory's struct
     assert grants.as_tuple()[14:17] == (1500_500_000_000_000_000_000, 60 * DAY, DAY)  # threshold, max_pause, oracle_max_age
     assert "answers >= 1500.5 (in the feed's unit, whatever its decimals; answers older than 1d do not count)" in "\n".join(
         summarize(spec)

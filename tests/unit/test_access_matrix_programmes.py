@@ -1,5 +1,5 @@
 """Access matrix of the programme layer: every privileged function of Programme, EpochMinter,
-LinearStream, StakingRewards and ProgrammeFactory reverts for every caller without the power,
+LinearStream, StakingRewards, KpiStream and ProgrammeFactory reverts for every caller without the power,
 and works for the one that has it (a positive control, so the negative rows cannot pass by
 accident). Adding a function is one row in MATRIX."""
 
@@ -8,6 +8,7 @@ import pytest
 
 from tests.fixtures.budget import DAY, now
 from tpp.base.vocab import THROTTLE, Outcome, dial_id
+from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
 
 ACTORS = ("tpp_executor", "gap_executor", "guardian", "steward", "safe", "admin", "deployer", "stranger", "other_programme")
 ROLE_MISSING = "access_control: account is missing role"
@@ -30,8 +31,12 @@ def world(
     stranger,
     chain,
 ):
-    (stream_p, stream), (staking_p, staking), (other_p, _) = create(
-        make_spec("stream", safe), make_spec("staking", lp_token.address), make_spec("stream", safe)
+    kpi_candidates = [KpiCandidate(safe, "balance", subject=safe, threshold=0)]
+    (stream_p, stream), (staking_p, staking), (other_p, _), (kpi_p, kpi) = create(
+        make_spec("stream", safe),
+        make_spec("staking", lp_token.address),
+        make_spec("stream", safe),
+        make_spec("kpi_stream", lp_token.address, params=encode_params(3600, kpi_candidates), dials=()),
     )
     actors = {
         "tpp_executor": tpp_executor,
@@ -49,6 +54,8 @@ def world(
         stream=stream,
         staking_p=staking_p,
         staking=staking,
+        kpi_p=kpi_p,
+        kpi=kpi,
         minter=chain.at("EpochMinter", stream_p.minter()),
         start=first_epoch[0],
         end=first_epoch[1],
@@ -172,6 +179,28 @@ MATRIX = [
         None,
         lambda w, s: w["staking"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
     ),
+    (
+        "KpiStream.start_epoch",
+        "kpi_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["kpi"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s),
+    ),
+    (
+        "KpiStream.set_halted",
+        "kpi_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["kpi"].set_halted(True, sender=s),
+    ),
+    (
+        "KpiStream.set_dial",
+        "kpi_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["kpi"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
+    ),
+    ("KpiStream.settle", "kpi_p", "mechanism: caller is not the programme", _running, lambda w, s: w["kpi"].settle(sender=s)),
 ]
 
 
@@ -230,6 +259,9 @@ def test_clones_cannot_be_initialised_again(world, make_spec, safe, stranger):
     with boa.reverts("minter: already initialized"):
         world["minter"].initialize(stranger, stranger, 1, now() + 10, now() + 20, sender=stranger)
     with boa.reverts("mechanism: already initialized"):
-        world["stream"].initialize(stranger, stranger, sender=stranger)
+        world["stream"].initialize(stranger, stranger, b"", sender=stranger)
     with boa.reverts("mechanism: already initialized"):
-        world["staking"].initialize(stranger, stranger, sender=stranger)
+        world["staking"].initialize(stranger, stranger, b"", sender=stranger)
+    params = encode_params(3600, [KpiCandidate(stranger, "balance", subject=stranger)])
+    with boa.reverts("mechanism: already initialized"):
+        world["kpi"].initialize(stranger, stranger, params, sender=stranger)

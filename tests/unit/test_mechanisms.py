@@ -230,7 +230,7 @@ def test_only_the_programme_drives_a_mechanism(
         with boa.reverts("mechanism: caller is not the programme"):
             mechanism.set_dial(dial_id(THROTTLE), 0, sender=caller)
     with boa.reverts("mechanism: already initialized"):
-        mechanism.initialize(stranger, stranger, sender=stranger)
+        mechanism.initialize(stranger, stranger, b"", sender=stranger)
     assert mechanism.programme() == programme.address
 
 

@@ -83,7 +83,7 @@ def test_every_kind_is_found_by_every_layer():
         functions = {i["name"] for i in abi_of(kind.contract) if i.get("type") == "function"}
         assert {"initialize", "start_epoch", "set_halted", "set_dial", "settle", "total_paid", "total_minted"} <= functions
         init = next(i for i in abi_of(kind.contract) if i.get("name") == "initialize")
-        assert [p["type"] for p in init["inputs"]] == ["address", "address"]  # IMechanismInit
+        assert [p["type"] for p in init["inputs"]] == ["address", "address", "bytes"]  # IMechanismInit
         assert kinds.by_code(kind.code) is kind and kinds.get(kind.name) is kind
     with pytest.raises(KeyError, match="unknown mechanism kind 'bounty'"):
         kinds.get("bounty")

@@ -91,6 +91,7 @@ VYPER_CONTRACTS = (
     "Programme",
     "LinearStream",
     "StakingRewards",
+    "KpiStream",
     "ProgrammeFactory",
     "MinimalHats",
     "testing/StakeToken",

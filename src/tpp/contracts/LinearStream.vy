@@ -59,13 +59,15 @@ def __init__():
 
 
 @external
-def initialize(programme: address, recipient: address):
+def initialize(programme: address, recipient: address, params: Bytes[2048]):
     """
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
     @param programme The programme that controls the stream.
     @param recipient Receives every token streamed (a Safe); not empty.
+    @param params Must be empty: a stream has no parameters of its own.
     """
     assert recipient != empty(address), "stream: zero recipient"
+    assert len(params) == 0, "stream: takes no parameters"
     emission._init(programme)
     self.recipient = recipient
 

@@ -110,7 +110,7 @@ def create_programmes(specs: DynArray[programme_spec.ProgrammeSpec, _MAX_BATCH])
         programme: address = create_minimal_proxy_to(PROGRAMME_IMPLEMENTATION)
         assert spec.kind != 0 and convert(spec.kind, uint256) <= len(_IMPLEMENTATIONS), "factory: unknown mechanism kind"
         mechanism: address = create_minimal_proxy_to(_IMPLEMENTATIONS[convert(spec.kind, uint256) - 1])
-        extcall IMechanismInit(mechanism).initialize(programme, spec.target)
+        extcall IMechanismInit(mechanism).initialize(programme, spec.target, spec.params)
         extcall IAccessControl(BUDGET).grantRole(c.ADMITTER_ROLE, programme)
         extcall IProgramme(programme).initialize(spec, mechanism)
         self.programme_at[index] = programme

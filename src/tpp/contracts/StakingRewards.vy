@@ -120,13 +120,15 @@ def __init__(reward_token: IERC20):
 
 
 @external
-def initialize(programme: address, stake_token: IERC20):
+def initialize(programme: address, stake_token: IERC20, params: Bytes[2048]):
     """
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
     @param programme The programme that controls the mechanism.
     @param stake_token The token stakers deposit (an LP token); not empty.
+    @param params Must be empty: a staking pool has no parameters of its own.
     """
     assert stake_token.address != empty(address), "staking: zero stake token"
+    assert len(params) == 0, "staking: takes no parameters"
     emission._init(programme)
     self.stake_token = stake_token
 

@@ -257,6 +257,18 @@ def _settle_old(to: address) -> uint256:
     owed: uint256 = self._accrued() - self.minted_current
     if owed == 0:
         return 0
+    return self._try_mint(to, owed)
+
+
+@internal
+def _try_mint(to: address, owed: uint256) -> uint256:
+    """
+    @dev Mints `owed` (accrued, not yet minted, against the current minter) to `to` as far as
+         the minter still can, never reverting; the rest is forfeited (logged, remembered).
+    @param to Receives the tokens.
+    @param owed Wei to mint; at most what is accrued and not minted.
+    @return Wei minted.
+    """
     amount: uint256 = min(owed, staticcall self.minter.mintable_now())
     if amount != 0:
         success: bool = raw_call(

@@ -10,6 +10,8 @@
 MAX_DIALS: constant(uint256) = 4
 # Longest metadata URI (research questions and KPIs), in bytes.
 MAX_URI: constant(uint256) = 256
+# Longest mechanism parameters blob (ABI-encoded, kind-specific; empty for streams and pools).
+MAX_PARAMS: constant(uint256) = 2048
 
 
 struct Dial:
@@ -65,3 +67,6 @@ struct ProgrammeSpec:
     # Research questions and KPIs set at proposal time.
     metadata_uri: String[MAX_URI]
     dials: DynArray[Dial, MAX_DIALS]
+    # The mechanism's own parameters, ABI-encoded as its kind defines them (a KPI stream's
+    # candidates and maximum reading gap); passed to the mechanism's `initialize` as they are.
+    params: Bytes[MAX_PARAMS]

@@ -50,6 +50,7 @@ class ProgrammeSpec:
     steward_hat: int = 0  # a hat whose wearers act as the steward (then `steward` is the zero address)
     metadata_uri: str = ""
     dials: tuple[DialSpec, ...] = field(default_factory=tuple)
+    params: bytes = b""  # the mechanism's own parameters, ABI-encoded by its kind (empty for most)
 
     def as_tuple(self) -> tuple:
         """The struct as `ProgrammeFactory.create_programmes` takes it."""
@@ -75,4 +76,5 @@ class ProgrammeSpec:
             self.steward_hat,
             self.metadata_uri,
             [d.as_tuple() for d in self.dials],
+            self.params,
         )

@@ -38,6 +38,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 
 from tpp.base import units
 from tpp.base.units import DAY, UnitError
+from tpp.model import kinds
 from tpp.specs import spec as specs
 from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
 
@@ -676,6 +677,17 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
             )
             ok = False
         for p in result.spec.programmes:
+            if p.kind == "kpi_stream":
+                src.problems.append(
+                    Problem(
+                        src.name,
+                        line,
+                        f"programmes[{i}]",
+                        f'programme "{p.name}" is a KPI stream; the simulator has no KPI-holding agents yet '
+                        "(streams and staking pools only); its contract is tested in tests/unit/test_kpi_stream.py",
+                    )
+                )
+                ok = False
             twin = next((e for e, s in others if any(q.name == p.name for q in s.programmes)), None)
             if twin is not None:
                 src.problems.append(
@@ -1060,7 +1072,8 @@ def _population_programme(a: Any, programmes: list[Programme] | None, base: tupl
         return None
     if named.kind != "staking":
         hint = f'try "{staking[0]}"' if staking else "the specs hold no staking programme"
-        found.error(base + ("programme",), f'"{a.programme}" is a stream; LP agents stake in a staking programme ({hint})')
+        noun = kinds.get(named.kind).noun if named.kind in kinds.names() else named.kind
+        found.error(base + ("programme",), f'"{a.programme}" is a {noun}; LP agents stake in a staking programme ({hint})')
         return None
     return named.name
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, Optional
 
+from eth_utils import keccak
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, create_model
 
 from tpp.base import units, vocab
@@ -41,6 +42,7 @@ from tpp.base.errors import UserError
 from tpp.base.units import UnitError
 from tpp.base.vocab import ZERO_ADDRESS as ZERO
 from tpp.model import kinds
+from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.model.programme import DialSpec as Dial
 from tpp.model.programme import ProgrammeSpec
 
@@ -428,6 +430,21 @@ class PauseModel(_Model):
     oracle_max_age: OptDuration = None
 
 
+class KpiCandidateModel(_Model):
+    recipient: Address = None
+    read: Text = "balance"  # balance | feed | view
+    subject: Address = None  # balance: whose balance of the asset counts
+    reader: Address = None  # feed: the AggregatorV3 feed; view: the contract
+    function: Text = ""  # view: "name()" (no arguments, returns uint256)
+    threshold: Number = None  # in the asset's (or the view's) unit, or the feed's answer ("1850.5")
+    decimals: Whole = 18  # of the asset or the view's value (a feed's answer is always 18 here)
+
+
+class KpiModel(_Model):
+    max_gap: OptDuration = None  # the longest interval between two readings that still pays
+    candidate: Optional[list[KpiCandidateModel]] = None
+
+
 class _ProgrammeFields(_Model):
     kind: Kind
     description: Text = ""
@@ -449,6 +466,7 @@ class _ProgrammeFields(_Model):
     kpis: Texts = ()
     pause: Optional[PauseModel] = None
     dials: Optional[dict[str, DialModel]] = None
+    kpi: Optional[KpiModel] = None  # kpi_stream only: the gap and the candidates
 
 
 # Each mechanism kind adds the field that holds its target (`recipient`, `stake_token`, …).
@@ -465,6 +483,8 @@ _FIELDS = {
     "admitted": list(AdmittedModel.model_fields),
     "dial": list(DialModel.model_fields),
     "pause": list(PauseModel.model_fields),
+    "kpi": list(KpiModel.model_fields),
+    "candidate": list(KpiCandidateModel.model_fields),
     "programme": list(ProgrammeModel.model_fields),
     "top": list(TOP_KEYS),
 }
@@ -687,6 +707,10 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
             return _FIELDS["dial"]
         if kind == "programme" and "pause" in loc[:-1]:
             return _FIELDS["pause"]
+        if kind == "programme" and "candidate" in loc[:-1]:
+            return _FIELDS["candidate"]
+        if kind == "programme" and "kpi" in loc[:-1]:
+            return _FIELDS["kpi"]
         return _FIELDS[kind]
 
     for path, message in pydantic_problems(exc, base, known):
@@ -1177,6 +1201,8 @@ def _programme_rules(
             key = next(k for k in ("comparator", "threshold", "oracle_max_age") if getattr(p, k) is not None)
             err(pbase + (key,), "needs an `oracle` (without one, a pause waits for a vote)")
 
+    params = _kpi_params(m, err, failed)
+
     # Dials.
     dials = []
     for dname, d in (m.dials or {}).items():
@@ -1251,7 +1277,92 @@ def _programme_rules(
         description=m.description,
         research_questions=m.research_questions,
         kpis=m.kpis,
+        params=params,
     )
+
+
+def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
+    """A kpi_stream's [programme.NAME.kpi] table checked as KpiStream.initialize checks it,
+    encoded as its `params`; b"" for any other kind (which must not have the table)."""
+    if m.kind != "kpi_stream":
+        if m.kpi is not None:
+            err(
+                ("kpi",),
+                f'belongs to KPI streams (kind = "kpi_stream"), not to a {kinds.get(m.kind).noun if m.kind else "programme"}',
+            )
+        return b""
+    if m.kpi is None:
+        if "kpi" not in failed:
+            err(("kind",), "a KPI stream needs a [programme.NAME.kpi] table: max_gap and one [[…kpi.candidate]] per candidate")
+        return b""
+    k = m.kpi
+    base = ("kpi",)
+    problems = 0
+
+    def bad(path: tuple, message: str) -> None:
+        nonlocal problems
+        problems += 1
+        err(base + path, message)
+
+    if k.max_gap is None:
+        bad(("max_gap",), 'is required: the longest interval between two readings that still pays (e.g. "6h")')
+    elif not 0 < k.max_gap <= UINT48:
+        bad(("max_gap",), "must be longer than zero" if k.max_gap == 0 else "is longer than uint48 seconds")
+    elif m.epoch_duration is not None and k.max_gap > m.epoch_duration:
+        bad(
+            ("max_gap",),
+            f"is longer than the epoch ({units.format_duration(m.epoch_duration)}): readings that far apart never pay",
+        )
+    candidates = k.candidate or []
+    if not candidates:
+        bad(("candidate",), "needs at least one [[programme.NAME.kpi.candidate]] (recipient, subject or reader, threshold)")
+    if len(candidates) > kpi_kind.MAX_CANDIDATES:
+        bad(("candidate",), f"{len(candidates)} candidates; a KPI stream holds at most {kpi_kind.MAX_CANDIDATES}")
+    out = []
+    for i, c in enumerate(candidates):
+        at = ("candidate", i)
+        if c.recipient in (None, ZERO):
+            bad(at + ("recipient",), "is required: who is paid while this candidate holds the KPI (not the zero address)")
+        if c.read not in kpi_kind.READERS:
+            bad(at + ("read",), f'must be one of {", ".join(kpi_kind.READERS)}, not "{c.read}"')
+            continue
+        if c.read == "balance" and c.subject in (None, ZERO):
+            bad(at + ("subject",), 'is required with read = "balance": whose balance of the asset counts')
+        if c.read in ("feed", "view") and c.reader in (None, ZERO):
+            bad(
+                at + ("reader",),
+                f'is required with read = "{c.read}": the {"AggregatorV3 feed" if c.read == "feed" else "contract to call"}',
+            )
+        selector = b"\0\0\0\0"
+        if c.read == "view":
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\(\)", c.function):
+                bad(at + ("function",), 'is required with read = "view": a function taking no arguments, e.g. "totalAssets()"')
+            else:
+                selector = keccak(text=c.function)[:4]
+        if c.threshold is None:
+            bad(at + ("threshold",), 'is required: the KPI holds at or above it (e.g. "1000")')
+            continue
+        decimals = 18 if c.read == "feed" else c.decimals
+        scaled = c.threshold * (Decimal(10) ** decimals)
+        if scaled != scaled.to_integral_value() or scaled < 0:
+            bad(at + ("threshold",), f"must be a non-negative number with at most {decimals} decimals")
+            continue
+        if int(scaled) > (INT256_MAX if c.read == "feed" else 2**256 - 1):
+            bad(at + ("threshold",), "is too large")
+            continue
+        out.append(
+            kpi_kind.KpiCandidate(
+                c.recipient or ZERO,
+                c.read,
+                subject=c.subject or ZERO,
+                reader=c.reader or ZERO,
+                selector=selector,
+                threshold=int(scaled),
+            )
+        )
+    if problems:
+        return b""
+    return kpi_kind.encode_params(k.max_gap or 0, out)
 
 
 def _peak(intervals: list[tuple[int, int, int]], start: int, end: int) -> tuple[int, int, int]:
@@ -1432,6 +1543,9 @@ def summarize(spec: SpecFile) -> list[str]:
             )
         if p.research_questions or p.kpis:
             out.append(f"  {_n(len(p.research_questions), 'research question')}, {_n(len(p.kpis), 'KPI')}")
+        if p.kind == "kpi_stream" and p.params:
+            gap, count = int.from_bytes(p.params[:32], "big"), int.from_bytes(p.params[64:96], "big")
+            out.append(f"  {_n(count, 'candidate')} compete for the KPI; readings at most {units.format_duration(gap)} apart pay")
         committed += p.lifetime_cap
     intervals = [(e.start, e.end, e.rate) for e in spec.already_admitted] + [
         (p.first_start, p.first_end, p.first_rate) for p in spec.programmes

@@ -53,6 +53,7 @@ from tpp.base.vocab import (
 from tpp.chain.abi import FunctionAbi, functions_of
 from tpp.chain.artifacts import abi_of
 from tpp.model import kinds
+from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.specs.spec import ZERO, GlobalParams, SpecError, SpecFile, check_spec, load_spec
 
 __all__ = [
@@ -694,7 +695,7 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
     kind = _kind_name(f["kind"])
     parts = [
         f"kind {kind}",
-        f"{'recipient' if kind == 'stream' else 'stake token'} {to_checksum_address(f['target'])}",
+        f"{kinds.get(kind).target_field.replace('_', ' ') if kind in kinds.names() else 'target'} {to_checksum_address(f['target'])}",
         f"epoch cap {amount(f['epoch_cap'])}",
         f"first epoch {date(f['first_start'])} → {date(f['first_end'])}",
         f"epoch duration {dur(f['epoch_duration'])}",
@@ -724,7 +725,31 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
     for name, initial, lower, upper, step, cooldown in f["dials"]:
         label = DIAL_NAMES.get(bytes(name), "0x" + bytes(name).hex())
         parts.append(f"dial {label} {bps(initial)} in {bps(lower)}..{bps(upper)} step {bps(step)} cooldown {dur(cooldown)}")
+    if kind == "kpi_stream" and f.get("params"):
+        parts += _kpi_fields(bytes(f["params"]))
+    elif f.get("params"):
+        parts.append(f"parameters 0x{bytes(f['params']).hex()}")
     return parts
+
+
+def _kpi_fields(params: bytes) -> list[str]:
+    """A KPI stream's parameters read back from its `params` blob, as delegates check them."""
+    from eth_abi import decode
+
+    try:
+        max_gap, candidates = decode(["uint256", "(address,uint8,address,address,bytes4,uint256)[]"], params)
+    except Exception:  # noqa: BLE001 - shown as what it is: the contract will refuse it at creation
+        return [f"parameters that do not decode as a KPI stream's: 0x{params.hex()}"]
+    reads = {v: k for k, v in kpi_kind.READERS.items()}
+    out = [f"readings at most {units.format_duration(max_gap)} apart pay; {len(candidates)} candidate(s)"]
+    for i, (recipient, read, reader, subject, selector, threshold) in enumerate(candidates):
+        how = {
+            "balance": f"the asset's balance of {to_checksum_address(subject)}",
+            "feed": f"feed {to_checksum_address(reader)}'s answer (18 decimals)",
+            "view": f"{to_checksum_address(reader)}'s view 0x{bytes(selector).hex()}()",
+        }.get(reads.get(read, ""), f"unknown reader kind {read}")
+        out.append(f"candidate #{i} pays {to_checksum_address(recipient)} while {how} >= {threshold} (base units)")
+    return out
 
 
 # --- files -------------------------------------------------------------------------------------
