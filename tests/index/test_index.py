@@ -243,3 +243,52 @@ def test_a_lost_transition_fails_verify_naming_the_programme(run, recorder, depl
     db.close()
     with pytest.raises(IndexProblem, match=rf"programme {pool.address}: indexed state \w+ \(\d\), on chain KILLED \(6\)"):
         verify_index(recorder, path)
+
+
+def test_a_node_that_sends_block_times_with_its_logs_is_read_without_headers(run, recorder, deployments, tmp_path):
+    """Nodes that put `blockHash` and `blockTimestamp` on every log (anvil, recent geth) spare
+    the indexer a header read per block: only the cursor's block is read when it has no log.
+    The index is the same as one built from headers."""
+    headers = []
+
+    def node(url, method, params):
+        if method == "eth_blockNumber":
+            return hex(recorder.head())
+        if method == "eth_getBlockByNumber":
+            number = int(params[0], 16)
+            headers.append(number)
+            block_hash, time = recorder.block(number)
+            return {"hash": block_hash, "timestamp": hex(time)}
+        assert method == "eth_getLogs", method
+        f = params[0]
+        topics = tuple(None if t is None else tuple(bytes.fromhex(v[2:]) for v in t) for t in f.get("topics", []))
+        query = LogQuery(tuple(f.get("address", ())), topics)
+        out = []
+        for log in recorder.logs(int(f["fromBlock"], 16), int(f["toBlock"], 16), query):
+            block_hash, time = recorder.block(log.block)
+            out.append(
+                {
+                    "blockNumber": hex(log.block),
+                    "logIndex": hex(log.log_index),
+                    "transactionHash": log.tx_hash,
+                    "address": log.address,
+                    "topics": ["0x" + t.hex() for t in log.topics],
+                    "data": "0x" + log.data.hex(),
+                    "blockHash": block_hash,
+                    "blockTimestamp": hex(time),
+                }
+            )
+        return out
+
+    class Node(RpcLogs):
+        confirmations = 0
+
+        def view(self, contract, address, function, block):
+            return recorder.view(contract, address, function, block)
+
+    from_logs, from_headers = tmp_path / "logs.sqlite", tmp_path / "headers.sqlite"
+    summary = index_chain(Node("http://node", call=node), deployments, from_logs, batch_blocks=10_000_000)
+    index_chain(recorder, deployments, from_headers, batch_blocks=10_000_000)
+    assert summary.batches == 1 and summary.blocks > 1
+    assert set(headers) <= {recorder.head()}  # at most the cursor's own block, once
+    assert table_contents(from_logs) == table_contents(from_headers)

@@ -153,6 +153,7 @@ class RawLog:
     topics: tuple[bytes, ...]
     data: bytes
     block_hash: str | None = None  # as the node reported it with the log (None: embedded)
+    block_time: int | None = None  # the block's timestamp, if the node sends it with the log
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ class RpcLogs(LogSource):
                 topics=tuple(bytes.fromhex(t[2:]) for t in item["topics"]),
                 data=bytes.fromhex(str(item["data"])[2:]),
                 block_hash=str(item["blockHash"]),
+                block_time=int(item["blockTimestamp"], 16) if item.get("blockTimestamp") else None,
             )
             for item in answer
             if not item.get("removed")
@@ -572,8 +574,17 @@ class _Indexer:
     def commit(self, first: int, last: int) -> int:
         """Fetch and store the batch [first, last] in one transaction; returns its log count."""
         entries, found = self.fetch(first, last)
+        # A block's hash and time: from its logs when the node sends both with each log (anvil,
+        # geth since 1.16), else read from its header. Logs of one block that disagree on its
+        # hash, or on the header's, were read across a reorg: the batch is read again.
         hashes: dict[int, tuple[str, int]] = {}
-        for number in sorted({log.block for log, _ in entries} | {last}):
+        for log, _ in entries:
+            if log.block_hash is None or log.block_time is None:
+                continue
+            known = hashes.setdefault(log.block, (log.block_hash, log.block_time))
+            if known[0] != log.block_hash:
+                raise BlockChanged(f"block {log.block} changed while it was read")
+        for number in sorted(({log.block for log, _ in entries} | {last}) - set(hashes)):
             hashes[number] = self.source.block(number)
         last_hash = hashes[last][0]
         if not any(log.block == last for log, _ in entries):
