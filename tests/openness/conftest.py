@@ -34,6 +34,7 @@ class Story:
     hostile: object  # the programme the hostile description created
     rogue: str  # who received the mint outside the tree
     farmer: str  # who funded the sybil stakers
+    logs: object  # the LogRecorder the index was built from (a LogSource)
 
     def data(self) -> IndexData:
         return IndexData.load(self.path)
@@ -94,4 +95,4 @@ def story(tmp_path_factory):
         # Handles stay bound to the story's chain; every other test gets its own env back now.
         logs.detach()
         boa.set_env(previous)
-    return Story(chain, result, path, hostile, str(rogue), str(farmer))
+    return Story(chain, result, path, hostile, str(rogue), str(farmer), logs)

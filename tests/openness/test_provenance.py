@@ -103,3 +103,19 @@ def test_the_cli_traces_as_text_and_json_and_refuses_bad_input(story, tmp_path, 
     (tmp_path / "junk.sqlite").write_text("not a database")
     code, out = run_cli(monkeypatch=monkeypatch, capsys=capsys, args=["trace", "nope", "--db", str(tmp_path / "junk.sqlite")])
     assert code == 2 and "not a tpp index database" in out
+
+
+def test_index_verify_flags_the_rogue_mint_and_exits_1(story, tmp_path, monkeypatch, capsys):
+    """`tpp index --verify`: the index matches the chain, but a mint outside the tree is named
+    loudly and the exit code says so (1), so a monitor can act on it."""
+    from tpp.workflow import index as index_module
+    from tpp.workflow.deployments import Deployments, record_programme, record_stack
+
+    result = story.result
+    deployments = record_stack(Deployments(chain_id=result.stack.chain.chain_id()), result.stack)
+    for name, programme in result.programmes.items():
+        record_programme(deployments, name, str(programme.address), str(result.mechanisms[name].address), result.kinds[name])
+    monkeypatch.setattr(index_module, "open_index_source", lambda rpc, root: (story.logs, deployments))
+    code, out = run_cli(["index", "--db", str(tmp_path / "verify.sqlite"), "--verify"], monkeypatch, capsys)
+    assert code == 1, out
+    assert "match the chain" in out and f"UNATTRIBUTED: 777 TPP to {story.rogue}" in out
