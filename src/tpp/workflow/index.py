@@ -77,6 +77,8 @@ DEFAULT_REORG_DEPTH = 64
 DEFAULT_BATCH_BLOCKS = 2_000
 # More logs than this in one answer and the range is halved (many providers cap at 10,000).
 MAX_LOGS_PER_REQUEST = 10_000
+# Successful batches in a row after which a refused span may be tried again.
+GROW_PROBE = 8
 # Times a batch is read again when one of its blocks changes under the reader (a reorg).
 MAX_REREADS = 3
 
@@ -769,6 +771,10 @@ def index_chain(
         target = source.head() - confirmations
         first = cursor + 1
         span, new_logs, batches, changed = batch_blocks, 0, 0, 0
+        # After a refusal the span grows back no further than the halved span that followed it,
+        # so a dense stretch of chain is not asked for (and refused) again at every other
+        # batch; after GROW_PROBE successes in a row it may grow again (the chain may thin out).
+        ceiling, since_refusal = batch_blocks, 0
         while cursor < target:
             last = min(target, cursor + span)
             try:
@@ -784,11 +790,15 @@ def index_chain(
                 if last == cursor + 1:
                     raise IndexProblem(f"block {last}: {exc}") from None
                 span = max(1, (last - cursor) // 2)
+                ceiling, since_refusal = span, 0
                 if say:
                     say(f"blocks {cursor + 1}-{last}: {exc}; trying {span} block(s) at a time")
                 continue
             cursor, batches, changed = last, batches + 1, 0
-            span = min(batch_blocks, span * 2)  # grow back towards the batch size after a success
+            since_refusal += 1
+            if since_refusal >= GROW_PROBE:
+                ceiling = batch_blocks
+            span = min(batch_blocks, span * 2, ceiling)  # grow back towards the batch size
             if on_batch is not None:
                 on_batch(first, last, target)
         _describe(db, source, deployments, to_checksum_address(stack["token"]) if stack.get("token") else None, cursor)
