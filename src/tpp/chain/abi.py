@@ -271,12 +271,24 @@ class EventDecoder:
             if static_encoder(kind) is None:
                 args[param["name"]] = "0x" + raw.hex()  # dynamic indexed values are hashed
             else:
-                args[param["name"]] = convert(eth_abi.decode([kind], raw)[0])
+                args[param["name"]] = _topic_value(kind, raw)
         values = eth_abi.decode([abi_type(p) for p in unindexed], bytes(data)) if unindexed else ()
         for param, value in zip(unindexed, values, strict=True):
             args[param["name"]] = convert(value)
         ordered = {p["name"]: args[p["name"]] for p in item["inputs"]}
         return {"event": item["name"], "address": checksum(str(address)), "args": ordered}
+
+
+def _topic_value(kind: str, raw: bytes) -> Any:
+    """One indexed static value, as eth_abi would decode it (and `convert` present it), read
+    straight from its 32-byte topic for the common types: logs are decoded by the thousand."""
+    if kind == "address" and not any(raw[:12]):
+        return checksum("0x" + raw[12:].hex())
+    if kind.startswith("uint") and kind[4:].isdigit() and int(raw.hex(), 16) < 1 << int(kind[4:]):
+        return int.from_bytes(raw, "big")
+    if kind == "bytes32":
+        return bytes(raw)
+    return convert(eth_abi.decode([kind], raw)[0])  # anything else (and malformed topics): eth_abi's rules
 
 
 # --- revert data --------------------------------------------------------------------------------
