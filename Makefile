@@ -52,5 +52,8 @@ bench-sim: setup
 bench-cli: setup
 	$(BIN)/python bench/cli.py
 
+bench-index: setup
+	$(BIN)/python bench/index.py
+
 clean:
 	rm -rf $(VENV) node_modules build out
