@@ -25,7 +25,7 @@ from tpp.base import units
 from tpp.base.vocab import Outcome, State
 from tpp.workflow.index import IndexProblem
 from tpp.workflow.proposals import ProposalError, _function, decode_call
-from tpp.workflow.provenance import EpochTrace, IndexData, Log, _transfer
+from tpp.workflow.provenance import EpochTrace, IndexData, Log, _transfer, reader_amount
 
 __all__ = ["Brief", "brief", "gini"]
 
@@ -92,9 +92,7 @@ class Brief:
     notes: list[str] = field(default_factory=list)
 
     def amount(self, wei: int) -> str:
-        value = wei / 10**self.decimals
-        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3f}".rstrip("0").rstrip(".")
-        return f"{text} {self.symbol}"
+        return reader_amount(wei, self.symbol, self.decimals)
 
     def stake(self, units_: int) -> str:
         return f"{units_ / 10**self.stake_decimals:,.2f}"

@@ -51,6 +51,7 @@ __all__ = [
     "MintTrace",
     "Proposal",
     "Trace",
+    "reader_amount",
     "trace",
 ]
 
@@ -198,10 +199,7 @@ class IndexData:
         return role.replace("_", " ") if role else address
 
     def amount(self, wei: int) -> str:
-        """For readers: whole tokens with thousands separators from 1,000 up, else three decimals."""
-        value = wei / 10**self.decimals
-        text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3f}".rstrip("0").rstrip(".")
-        return f"{text} {self.symbol}"
+        return reader_amount(wei, self.symbol, self.decimals)
 
     # --- the provenance tree ----------------------------------------------------------------
 
@@ -681,6 +679,14 @@ def _address(text: str, data: IndexData, names: dict[str, str]) -> str:
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
+
+def reader_amount(wei: int, symbol: str, decimals: int) -> str:
+    """An amount for readers of traces, briefs and the dashboard: whole tokens with thousands
+    separators from 1,000 up, else at most three decimals."""
+    value = wei / 10**decimals
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3f}".rstrip("0").rstrip(".")
+    return f"{text} {symbol}"
 
 
 def _transfer(log: Log) -> tuple[str, str, int]:
