@@ -119,3 +119,16 @@ def test_index_verify_flags_the_rogue_mint_and_exits_1(story, tmp_path, monkeypa
     code, out = run_cli(["index", "--db", str(tmp_path / "verify.sqlite"), "--verify"], monkeypatch, capsys)
     assert code == 1, out
     assert "match the chain" in out and f"UNATTRIBUTED: 777 TPP to {story.rogue}" in out
+
+
+def test_serve_refuses_a_port_in_use_and_a_missing_index_in_one_line(story, tmp_path, monkeypatch, capsys):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        code, out = run_cli(["serve", "--db", str(story.path), "--port", str(port)], monkeypatch, capsys)
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in out and "Traceback" not in out
+    code, out = run_cli(["serve", "--db", str(tmp_path / "none.sqlite")], monkeypatch, capsys)
+    assert code == 2 and "no index yet" in out
+    code, out = run_cli(["serve", "--db", str(story.path), "--port", "0"], monkeypatch, capsys)
+    assert code == 2 and "--port must be 1-65535" in out

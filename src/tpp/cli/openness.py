@@ -105,6 +105,13 @@ def serve_command(
     if not 0 < port < 65536:
         raise UserError(f"--port must be 1-65535, not {port}")
     app_ = create_app(path)  # refuses a missing or foreign database before binding
+    import socket
+
+    try:  # a port in use is one line and exit 2, not a server log
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --port") from None
     if not loopback:
         say(f"warning: serving on {host}, reachable beyond this machine (the dashboard is read-only)", style="yellow")
     say(f"serving {path} at http://{host}:{port}/ (Ctrl-C stops)")
