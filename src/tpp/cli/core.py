@@ -46,7 +46,11 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
     files = output.files
     say(output.provenance)
     say(f"Wrote {files['report']}, {files['events']} ({output.events:,} events), {files['timeline']} and {files['index']}")
-    say(f"Look around: `tpp serve --db {files['index']}`, `tpp trace builders --db {files['index']}`")
+    first = next(iter(output.result.programmes), "NAME")
+    say(
+        f"Look around: `tpp serve --db {files['index']}`, `tpp trace {first} --db {files['index']}`, "
+        f"`tpp evaluate {first} --db {files['index']}`"
+    )
 
 
 @app.command()
