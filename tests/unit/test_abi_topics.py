@@ -32,3 +32,32 @@ def test_the_fast_path_equals_eth_abi(raw, kind):
 def test_addresses_are_checksummed(value):
     raw = value.to_bytes(32, "big")
     assert _topic_value("address", raw) == _reference("address", raw)
+
+
+def test_a_log_address_given_as_bytes_or_text_decodes_the_same():
+    """py-evm hands log addresses over as 20 bytes, RPC nodes as hex text: one checksummed result."""
+    from eth_utils import keccak
+
+    from tpp.chain.abi import EventDecoder
+
+    abi = {
+        "Token": [
+            {
+                "type": "event",
+                "name": "Transfer",
+                "anonymous": False,
+                "inputs": [
+                    {"name": "from", "type": "address", "indexed": True},
+                    {"name": "to", "type": "address", "indexed": True},
+                    {"name": "value", "type": "uint256", "indexed": False},
+                ],
+            }
+        ]
+    }
+    decoder = EventDecoder.from_abis(abi)
+    raw = bytes.fromhex("c6acb7d16d51f72eaa659668f30a40d87e2e0551")
+    topics = [keccak(text="Transfer(address,address,uint256)"), b"\0" * 32, b"\0" * 12 + raw]
+    data = (5).to_bytes(32, "big")
+    as_bytes, as_text = decoder.decode(raw, topics, data), decoder.decode("0x" + raw.hex(), topics, data)
+    assert as_bytes == as_text and as_bytes["address"] == "0xC6Acb7D16D51f72eAA659668F30A40d87E2E0551"
+    assert as_bytes["args"] == {"from": "0x" + "00" * 20, "to": "0xC6Acb7D16D51f72eAA659668F30A40d87E2E0551", "value": 5}

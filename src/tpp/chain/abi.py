@@ -252,7 +252,7 @@ class EventDecoder:
     def from_abis(cls, abis: Mapping[str, Sequence[Mapping[str, Any]]]) -> EventDecoder:
         return cls(_by_hash(abis, "event", 32))
 
-    def decode(self, address: str, topics: Sequence[Any], data: bytes) -> dict[str, Any] | None:
+    def decode(self, address: str | bytes, topics: Sequence[Any], data: bytes) -> dict[str, Any] | None:
         """{"event", "address", "args"} for a log whose event is known, else None. Topics may be
         ints or 32-byte strings. Indexed dynamic values are hashes and shown as hex."""
         if not topics:
@@ -276,7 +276,8 @@ class EventDecoder:
         for param, value in zip(unindexed, values, strict=True):
             args[param["name"]] = convert(value)
         ordered = {p["name"]: args[p["name"]] for p in item["inputs"]}
-        return {"event": item["name"], "address": checksum(str(address)), "args": ordered}
+        where = "0x" + bytes(address).hex() if isinstance(address, (bytes, bytearray)) else str(address)
+        return {"event": item["name"], "address": checksum(where), "args": ordered}
 
 
 def _topic_value(kind: str, raw: bytes) -> Any:
