@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -135,33 +135,28 @@ class IndexData:
 
     # --- lookups --------------------------------------------------------------------------
 
+    def _grouped(self, key: Callable[[Log], Any]) -> dict[Any, list[Log]]:
+        """The logs grouped by `key`, each group in chain order."""
+        out: dict[Any, list[Log]] = defaultdict(list)
+        for log in self.logs:
+            out[key(log)].append(log)
+        return out
+
     @cached_property
     def by_event(self) -> dict[str, list[Log]]:
-        out: dict[str, list[Log]] = defaultdict(list)
-        for log in self.logs:
-            out[log.event].append(log)
-        return out
+        return self._grouped(lambda log: log.event)
 
     @cached_property
     def by_address(self) -> dict[str, list[Log]]:
-        out: dict[str, list[Log]] = defaultdict(list)
-        for log in self.logs:
-            out[log.address].append(log)
-        return out
+        return self._grouped(lambda log: log.address)
 
     @cached_property
     def by_tx(self) -> dict[str, list[Log]]:
-        out: dict[str, list[Log]] = defaultdict(list)
-        for log in self.logs:
-            out[log.tx].append(log)
-        return out
+        return self._grouped(lambda log: log.tx)
 
     @cached_property
     def _by_event_address(self) -> dict[tuple[str, str], list[Log]]:
-        out: dict[tuple[str, str], list[Log]] = defaultdict(list)
-        for log in self.logs:
-            out[(log.event, log.address)].append(log)
-        return out
+        return self._grouped(lambda log: (log.event, log.address))
 
     def events(self, event: str, address: str | None = None, role: str | None = None) -> list[Log]:
         """`event` logs in chain order: all, one contract's, or those of contracts with `role`."""
