@@ -50,7 +50,9 @@ from tpp.chain import EMBEDDED_GENESIS, Chain
 from tpp.chain.anvil import AnvilNode, rpc_call
 from tpp.chain.artifacts import anvil_binary
 from tpp.chain.backends import actor_key
+from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
+from tpp.model.merkle import MerkleTree, levels_of, proof_of
 from tpp.model.programme import DialSpec, ProgrammeSpec
 
 RESULTS_DIR = REPO / "bench" / "results"
@@ -83,11 +85,18 @@ CREATION_SIZES = (1, 10, 50)  # programmes per create_programmes call
 CREATION_LIMIT = 300_000  # the issue's target: gas per programme created ...
 PROPOSAL_GAS = 30_000_000  # ... so that 100 fit one proposal of this much gas
 # Metadata URI of every spec: a CIDv1 of the usual length (the IPFS docs' example CID).
+CHECKPOINT_PERIOD = 30 * DAY  # the checkpoint programme's period, dispute window and bond
+CHECKPOINT_WINDOW = 3 * DAY
+CHECKPOINT_BOND = WAD // 10
 METADATA_URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 STAKE = 100 * WAD  # every stake (and the withdrawal) moves this many stake-token units
 # Uniswap's StakingRewards: rewardsDuration is fixed at 60 days in its constructor; funded
 # at the same 1,000 tokens a day as the tpp programme.
 UNISWAP_ARTIFACT = REPO / "node_modules" / "@uniswap" / "liquidity-staker" / "build" / "StakingRewards.json"
+# Uniswap's MerkleDistributor (the airdrop contract), beside ImpactCheckpoints' claims: both
+# trees hold MERKLE_LEAVES accounts, both contracts pay the same token to new holders.
+MERKLE_ARTIFACT = REPO / "node_modules" / "@uniswap" / "merkle-distributor" / "build" / "MerkleDistributor.json"
+MERKLE_LEAVES = 1_024
 UNISWAP_REWARD = 60_000 * WAD
 MAX_UINT = 2**256 - 1
 # The factory's spec tuple (programme_spec.ProgrammeSpec), in ABI form.
@@ -191,8 +200,12 @@ class Backend(ABC):
         """A read-only call (never measured): what a view returns now."""
 
     @abstractmethod
-    def measure(self, to: str, data: bytes, sender: str) -> Measurement:
-        """Send a transaction and return the gas its receipt reports."""
+    def measure(self, to: str, data: bytes, sender: str, value: int = 0) -> Measurement:
+        """Send a transaction (with `value` wei) and return the gas its receipt reports."""
+
+    @abstractmethod
+    def fund(self, account: str, wei: int) -> None:
+        """Set an account's native balance (not measured)."""
 
     def now(self) -> int:
         return self.chain.now()
@@ -211,8 +224,8 @@ class Embedded(Backend):
         self.chain = Chain.embedded()
         self.env = self.chain.env
 
-    def _call(self, to: str, data: bytes, sender: str):
-        computation = self.env.execute_code(to_address=to, sender=sender, data=data)
+    def _call(self, to: str, data: bytes, sender: str, value: int = 0):
+        computation = self.env.execute_code(to_address=to, sender=sender, data=data, value=value)
         if computation.is_error:
             raise RuntimeError(f"embedded call to {to} failed: {computation.error!r}")
         return computation
@@ -226,7 +239,10 @@ class Embedded(Backend):
             raise RuntimeError(f"embedded view call to {to} failed: {computation.error!r}")
         return bytes(computation.output)
 
-    def measure(self, to: str, data: bytes, sender: str) -> Measurement:
+    def fund(self, account: str, wei: int) -> None:
+        self.env.set_balance(account, wei)
+
+    def measure(self, to: str, data: bytes, sender: str, value: int = 0) -> Measurement:
         state = self.env.evm.vm.state
         # A transaction starts with every earlier write committed (so SSTORE prices against
         # the value at the start of *this* transaction) and with cold access sets ...
@@ -237,7 +253,7 @@ class Embedded(Backend):
         # code calls a precompile.
         state.mark_address_warm(bytes.fromhex(sender[2:]))
         state.mark_address_warm(bytes.fromhex(to[2:]))
-        computation = self._call(to, data, sender)
+        computation = self._call(to, data, sender, value)
         return Measurement.from_execution(data, computation.get_gas_used(), computation.get_gas_refund())
 
 
@@ -274,11 +290,11 @@ class Anvil(Backend):
         self._keys[address.lower()] = actor_key(name)
         return address
 
-    def _transact(self, to: str, data: bytes, sender: str) -> dict:
+    def _transact(self, to: str, data: bytes, sender: str, value: int = 0) -> dict:
         tx = {
             "to": to,
             "data": data,
-            "value": 0,
+            "value": value,
             "gas": self.tx_gas,
             "gasPrice": int(rpc_call(self.url, "eth_gasPrice"), 16),
             "nonce": int(rpc_call(self.url, "eth_getTransactionCount", [sender, "latest"]), 16),
@@ -303,8 +319,11 @@ class Anvil(Backend):
     def call(self, to: str, data: bytes) -> bytes:
         return bytes.fromhex(rpc_call(self.url, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:])
 
-    def measure(self, to: str, data: bytes, sender: str) -> Measurement:
-        receipt = self._transact(to, data, sender)
+    def fund(self, account: str, wei: int) -> None:
+        rpc_call(self.url, "anvil_setBalance", [account, hex(wei)])
+
+    def measure(self, to: str, data: bytes, sender: str, value: int = 0) -> Measurement:
+        receipt = self._transact(to, data, sender, value)
         return Measurement(gas=int(receipt["gasUsed"], 16), calldata=calldata_cost(data))
 
     def stop(self) -> None:
@@ -517,6 +536,54 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
             target_text="beside the stream's claim",
         ),
     ]
+    # Impact checkpoints: claims beside Uniswap's MerkleDistributor for the same tree size.
+    tree = f"tree of {MERKLE_LEAVES:,} accounts (proofs of {MERKLE_LEAVES.bit_length() - 1} hashes)"
+    rows += [
+        Row(
+            "uni-md-claim",
+            "checkpoints",
+            "Uniswap MerkleDistributor.claim",
+            f"{tree}; first claim in its bitmap word; a new holder",
+        ),
+        Row(
+            "cp-claim-first",
+            "checkpoints",
+            "ImpactCheckpoints.claim (clone; a transfer of what was minted in)",
+            f"{tree}; the account's first claim; a new holder",
+            "uni-md-claim",
+            1.1,
+            "≤ 1.10× Uniswap",
+        ),
+        Row(
+            "uni-md-claim-word",
+            "checkpoints",
+            "Uniswap MerkleDistributor.claim",
+            f"{tree}; its bitmap word written before; a new holder",
+        ),
+        Row(
+            "cp-claim-other",
+            "checkpoints",
+            "ImpactCheckpoints.claim (clone; a transfer of what was minted in)",
+            f"{tree}; another account's first claim; a new holder (tpp stores each account's cumulative amount, Uniswap one bit)",
+            "uni-md-claim-word",
+            target_text="beside Uniswap's cheapest claim",
+        ),
+        Row(
+            "cp-claim-later",
+            "checkpoints",
+            "ImpactCheckpoints.claim (clone; a transfer of what was minted in)",
+            f"{tree}; the same account at the next checkpoint (its cumulative amount grew); an existing holder",
+            "uni-md-claim-word",
+            target_text="beside Uniswap's cheapest claim",
+        ),
+        Row(
+            "cp-post",
+            "checkpoints",
+            "ImpactCheckpoints.post_root (clone; mints what accrued into the contract via EpochMinter → Budget → token)",
+            "the scorer posts a checkpoint's root; steady state*",
+        ),
+        Row("cp-challenge", "checkpoints", "ImpactCheckpoints.challenge (clone)", "a bonded challenge freezes the pending root"),
+    ]
     for n in CREATION_SIZES:
         rows.append(
             Row(
@@ -561,6 +628,8 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
         "uni-claimer-2",
         "tpp-claimer-1",
         "tpp-claimer-2",
+        "scorer",
+        "challenger",
     )
     if isinstance(backend, Anvil):
         who = {n: backend.register(n) for n in names}
@@ -649,11 +718,11 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
     progress("measuring")
     out: dict[str, Measurement] = {}
 
-    def measure(row_id: str, to: str, data: bytes, sender: str) -> None:
+    def measure(row_id: str, to: str, data: bytes, sender: str, value: int = 0) -> None:
         # Each measured transaction lands in a later block (a new second), as on a live chain:
         # the token's total-supply checkpoint gets a new entry, as it would.
         backend.warp(HOUR)
-        out[row_id] = backend.measure(to, data, sender)
+        out[row_id] = backend.measure(to, data, sender, value)
 
     measure("direct-new", token, calldata(mint, plain_address("new holder 1"), MINT_AMOUNT), who["direct-minter"])
     measure("direct-existing", token, calldata(mint, holder, MINT_AMOUNT), who["direct-minter"])
@@ -717,8 +786,14 @@ def run_programmes(
     stream_impl = backend.deploy_vyper("LinearStream", sender=deployer)
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
     kpi_impl = backend.deploy_vyper("KpiStream", sender=deployer)
+    checkpoints_impl = backend.deploy_vyper("ImpactCheckpoints", token, sender=deployer)
     factory = backend.deploy_vyper(
-        "ProgrammeFactory", budget, executor, programme_impl, [stream_impl, staking_impl, kpi_impl], sender=deployer
+        "ProgrammeFactory",
+        budget,
+        executor,
+        programme_impl,
+        [stream_impl, staking_impl, kpi_impl, checkpoints_impl],
+        sender=deployer,
     )
     lp = backend.deploy_vyper("testing/StakeToken", "LP Token", "LP", 18, sender=who["lp-owner"])
     artifact = json.loads(UNISWAP_ARTIFACT.read_text())
@@ -756,10 +831,15 @@ def run_programmes(
         KpiCandidate(plain_address(f"kpi recipient {i}"), "balance", subject=subjects[i], threshold=STAKE) for i in range(3)
     ]
     kpi_spec = replace(spec("kpi_stream", lp), params=encode_params(6 * HOUR, candidates))
-    backend.send(factory, create_calldata([spec("staking", lp), spec("stream", recipient), kpi_spec]), executor)
+    scorer = who["scorer"]
+    cp_spec = replace(
+        spec("checkpoints", scorer), params=checkpoints_kind.encode_params(CHECKPOINT_PERIOD, CHECKPOINT_WINDOW, CHECKPOINT_BOND)
+    )
+    backend.send(factory, create_calldata([spec("staking", lp), spec("stream", recipient), kpi_spec, cp_spec]), executor)
     staking = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 0), "mechanism()")
     stream = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 1), "mechanism()")
     kpi = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 2), "mechanism()")
+    checkpoints = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 3), "mechanism()")
     for subject in subjects[:2]:  # two of the three candidates hold the KPI throughout
         backend.send(lp, calldata(mint, subject, STAKE), who["lp-owner"])
 
@@ -848,6 +928,77 @@ def run_programmes(
     measure("kpi-claim-later", kpi, calldata("claim(uint256)", 0), keeper)
     if read_uint(backend, kpi, "paid(uint256)", 0) == 0:
         raise RuntimeError("kpi-claim: the candidate was paid nothing; fix the scenario")
+
+    run_checkpoints(backend, who, token, checkpoints, b, measure, progress)
+
+
+def run_checkpoints(
+    backend: Backend,
+    who: dict[str, str],
+    token: str,
+    checkpoints: str,
+    b: list[int],
+    measure: Callable[..., None],
+    progress: Callable[[str], None],
+) -> None:
+    """ImpactCheckpoints against Uniswap's MerkleDistributor: trees of the same size, the same
+    token, each claimed account a new holder (distinct accounts per contract). The distributor
+    is funded by a direct mint; the checkpoint programme mints what accrued into itself when
+    the root is posted. The pending root is finalised (anyone may) before the measured claims,
+    as a keeper would, so the claims measure a claim only."""
+    progress(f"measuring checkpoints beside Uniswap's MerkleDistributor ({MERKLE_LEAVES:,}-account trees)")
+    amount = WAD
+    uni_accounts = [plain_address(f"airdrop account {i}") for i in range(MERKLE_LEAVES)]
+    uni_leaves = [
+        keccak(i.to_bytes(32, "big") + bytes.fromhex(a[2:]) + amount.to_bytes(32, "big")) for i, a in enumerate(uni_accounts)
+    ]
+    uni_levels = levels_of(uni_leaves)
+    artifact = json.loads(MERKLE_ARTIFACT.read_text())
+    distributor = backend.deploy_code(
+        bytes.fromhex(artifact["bytecode"].removeprefix("0x"))
+        + eth_abi.encode(["address", "bytes32"], [token, uni_levels[-1][0]]),
+        sender=who["deployer"],
+    )
+    backend.send(token, calldata("mint(address,uint256)", distributor, MERKLE_LEAVES * amount), who["direct-minter"])
+
+    def uni_claim(row_id: str | None, index: int) -> None:
+        data = calldata(
+            "claim(uint256,address,uint256,bytes32[])", index, uni_accounts[index], amount, proof_of(uni_levels, index)
+        )
+        if row_id is None:
+            backend.send(distributor, data, who["keeper"])
+        else:
+            measure(row_id, distributor, data, who["keeper"])
+
+    uni_claim("uni-md-claim", 0)
+    uni_claim("uni-md-claim-word", 1)
+
+    accounts = [plain_address(f"impact account {i}") for i in range(MERKLE_LEAVES)]
+    claimed = accounts[0]
+    post = "post_root(bytes32,uint256,bytes32,bytes32)"
+
+    def checkpoint_tree(extra: int) -> MerkleTree:
+        return MerkleTree.build(checkpoints, {a: amount + (extra if a == claimed else 0) for a in accounts})
+
+    backend.warp(b[1] + CHECKPOINT_PERIOD + HOUR - backend.now())
+    first = checkpoint_tree(0)
+    measure("cp-post", checkpoints, calldata(post, first.root, first.total, keccak(b"rules"), keccak(b"data")), who["scorer"])
+    bond = CHECKPOINT_BOND
+    backend.warp(CHECKPOINT_WINDOW)
+    backend.send(checkpoints, calldata("finalise()"), who["keeper"])
+    claim = "claim(address,uint256,bytes32[])"
+    measure("cp-claim-first", checkpoints, calldata(claim, claimed, amount, first.proof(claimed)), who["keeper"])
+    other = accounts[1]
+    measure("cp-claim-other", checkpoints, calldata(claim, other, amount, first.proof(other)), who["keeper"])
+    backend.warp(b[1] + 2 * CHECKPOINT_PERIOD + HOUR - backend.now())
+    second = checkpoint_tree(amount)
+    backend.send(checkpoints, calldata(post, second.root, second.total, keccak(b"rules"), keccak(b"data")), who["scorer"])
+    backend.fund(who["challenger"], 10 * bond)
+    measure("cp-challenge", checkpoints, calldata("challenge()"), who["challenger"], value=bond)
+    backend.send(checkpoints, calldata("resolve(bytes32,uint256)", second.root, second.total), who["tpp-executor"])
+    measure("cp-claim-later", checkpoints, calldata(claim, claimed, 2 * amount, second.proof(claimed)), who["keeper"])
+    if read_uint(backend, token, "balanceOf(address)", claimed) != 2 * amount:
+        raise RuntimeError("cp-claim: the account was not paid its cumulative amount; fix the scenario")
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -559,3 +559,58 @@ def test_a_rate_the_budget_cannot_hold_is_named(tmp_path):
     )
     error = only_error(write(tmp_path, table, globals=globals_))
     assert error.field == "programme.a.epoch_cap" and "budget: held rate above uint80" in error.message
+
+
+# --- checkpoint programmes ------------------------------------------------------------------------
+
+
+def checkpoints(name: str = "cp", **fields: str | None) -> str:
+    table = {"period": '"10d"', "dispute_window": '"2d"', "bond": '"0.5"'}
+    table.update(fields)
+    body = "\n".join(f"{k} = {v}" for k, v in table.items() if v is not None)
+    head = programme(name, kind='"checkpoints"', recipient=None, scorer=f'"{SAFE}"')
+    return head + f"[programme.{name}.checkpoints]\n{body}\n"
+
+
+def test_a_checkpoint_programme_converts_to_its_parameters(tmp_path):
+    from tpp.model.kinds.checkpoints import decode_params
+
+    path = write(tmp_path, checkpoints())
+    (cp,) = load_spec(path, now=NOW).to_chain()
+    assert (cp.kind, cp.target) == ("checkpoints", SAFE)
+    assert decode_params(cp.params) == (10 * DAY, 2 * DAY, ZK // 2)
+    assert "a checkpoint every 10d and at the epoch end; each root can be challenged for 2d with a 0.5 ETH bond" in "\n".join(
+        summarize(load_spec(path, now=NOW))
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "fragment"),
+    [
+        ({"period": None}, "period", "is required"),
+        ({"period": '"30m"'}, "period", "must be at least 1h"),
+        ({"period": '"31d"', "dispute_window": '"1d"'}, "period", "longer than the epoch"),
+        ({"dispute_window": '"10d"'}, "dispute_window", "must be shorter than the period"),
+        ({"dispute_window": '"59m"'}, "dispute_window", "must be at least 1h"),
+        ({"bond": '"0"'}, "bond", "a free challenge lets anyone freeze every root"),
+        ({"bond": None}, "bond", "is required"),
+        ({"bonds": '"1"'}, "bonds", 'did you mean "bond"'),
+    ],
+)
+def test_checkpoint_rules_name_the_field_and_line(tmp_path, fields, key, fragment):
+    path = write(tmp_path, checkpoints(**fields))
+    error = only_error(path)
+    assert error.field == f"programme.cp.checkpoints.{key}"
+    if key in fields and fields[key] is not None:
+        assert error.line == line_of(path, f"{key} =", after="[programme.cp.checkpoints]")
+    assert fragment in error.message
+
+
+def test_checkpoint_tables_belong_to_their_kind(tmp_path):
+    path = write(tmp_path, programme("a") + '[programme.a.checkpoints]\nperiod = "10d"\n')
+    error = only_error(path)
+    assert error.field == "programme.a.checkpoints"
+    assert 'belongs to checkpoint programmes (kind = "checkpoints"), not to a stream' in error.message
+    path = write(tmp_path, programme("b", kind='"checkpoints"', recipient=None, scorer=f'"{SAFE}"'))
+    error = only_error(path)
+    assert error.field == "programme.b.kind" and "needs a [programme.NAME.checkpoints] table" in error.message

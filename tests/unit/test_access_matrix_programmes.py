@@ -1,5 +1,5 @@
 """Access matrix of the programme layer: every privileged function of Programme, EpochMinter,
-LinearStream, StakingRewards, KpiStream and ProgrammeFactory reverts for every caller without the power,
+LinearStream, StakingRewards, KpiStream, ImpactCheckpoints and ProgrammeFactory reverts for every caller without the power,
 and works for the one that has it (a positive control, so the negative rows cannot pass by
 accident). Adding a function is one row in MATRIX."""
 
@@ -8,11 +8,13 @@ import pytest
 
 from tests.fixtures.budget import DAY, now
 from tpp.base.vocab import THROTTLE, Outcome, dial_id
+from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
 
 ACTORS = ("tpp_executor", "gap_executor", "guardian", "steward", "safe", "admin", "deployer", "stranger", "other_programme")
 ROLE_MISSING = "access_control: account is missing role"
 MINTER_ROLE = boa.eval('keccak256("MINTER_ROLE")')
+BOND = 10**16
 
 
 @pytest.fixture(scope="module")
@@ -32,11 +34,13 @@ def world(
     chain,
 ):
     kpi_candidates = [KpiCandidate(safe, "balance", subject=safe, threshold=0)]
-    (stream_p, stream), (staking_p, staking), (other_p, _), (kpi_p, kpi) = create(
+    (stream_p, stream), (staking_p, staking), (other_p, _), (kpi_p, kpi), (cp_p, cp) = create(
         make_spec("stream", safe),
         make_spec("staking", lp_token.address),
         make_spec("stream", safe),
         make_spec("kpi_stream", lp_token.address, params=encode_params(3600, kpi_candidates), dials=()),
+        # The safe is the checkpoint programme's scorer.
+        make_spec("checkpoints", safe, params=checkpoints_kind.encode_params(30 * DAY, 3 * DAY, BOND), dials=()),
     )
     actors = {
         "tpp_executor": tpp_executor,
@@ -56,6 +60,8 @@ def world(
         staking=staking,
         kpi_p=kpi_p,
         kpi=kpi,
+        cp_p=cp_p,
+        cp=cp,
         minter=chain.at("EpochMinter", stream_p.minter()),
         start=first_epoch[0],
         end=first_epoch[1],
@@ -69,6 +75,21 @@ def _to_window(w):
 
 def _running(w):
     boa.env.evm.patch.timestamp = max(now(), w["start"] + DAY)
+
+
+def _after_checkpoint(w):
+    boa.env.evm.patch.timestamp = max(now(), w["start"] + 30 * DAY + 1)
+
+
+def _frozen_root(w):
+    """A pending root, challenged: what `resolve` needs."""
+    _after_checkpoint(w)
+    cp = w["cp"]
+    if cp.pending_since() == 0:
+        cp.post_root(b"\1" * 32, 0, b"", b"", sender=w["actors"]["safe"])
+    if not cp.frozen():
+        boa.env.set_balance(w["actors"]["stranger"], BOND)
+        cp.challenge(sender=w["actors"]["stranger"], value=BOND)
 
 
 # Each row: (name, holder actor or contract key, revert reason for others, set-up, call).
@@ -201,6 +222,55 @@ MATRIX = [
         lambda w, s: w["kpi"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
     ),
     ("KpiStream.settle", "kpi_p", "mechanism: caller is not the programme", _running, lambda w, s: w["kpi"].settle(sender=s)),
+    (
+        "ImpactCheckpoints.start_epoch",
+        "cp_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["cp"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s),
+    ),
+    (
+        "ImpactCheckpoints.set_halted",
+        "cp_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["cp"].set_halted(True, sender=s),
+    ),
+    (
+        "ImpactCheckpoints.set_dial",
+        "cp_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["cp"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
+    ),
+    (
+        "ImpactCheckpoints.post_root",
+        "safe",
+        "checkpoints: caller is not the scorer",
+        _after_checkpoint,
+        lambda w, s: w["cp"].post_root(b"\1" * 32, 0, b"", b"", sender=s),
+    ),
+    (
+        "ImpactCheckpoints.resolve",
+        "tpp_executor",
+        "checkpoints: caller is not the executor",
+        _frozen_root,
+        lambda w, s: w["cp"].resolve(b"\2" * 32, 0, sender=s),
+    ),
+    (
+        "ImpactCheckpoints.sweep",
+        "tpp_executor",
+        "checkpoints: caller is not the executor",
+        None,
+        lambda w, s: w["cp"].sweep(w["actors"]["safe"], sender=s),
+    ),
+    (
+        "ImpactCheckpoints.settle",
+        "cp_p",
+        "mechanism: caller is not the programme",
+        _running,
+        lambda w, s: w["cp"].settle(sender=s),
+    ),
 ]
 
 
@@ -236,6 +306,11 @@ def test_privileged_call_works_for_its_holder(world, name, holder, reason, setup
     if name == "Programme.unhalt":
         _running(world)
         world["stream_p"].halt(sender=world["actors"]["guardian"])
+    if name == "ImpactCheckpoints.sweep":
+        # sweep needs an ended programme whose emission no final root assigns.
+        _after_checkpoint(world)
+        world["cp_p"].kill(sender=world["actors"]["tpp_executor"])
+        assert world["cp"].pending_since() == 0 and world["cp"].unassigned() > 0
     if name == "EpochMinter.mint":
         boa.env.evm.patch.timestamp = world["start"] + 10 * DAY
     call(world, _holder(world, holder))
@@ -265,3 +340,5 @@ def test_clones_cannot_be_initialised_again(world, make_spec, safe, stranger):
     params = encode_params(3600, [KpiCandidate(stranger, "balance", subject=stranger)])
     with boa.reverts("mechanism: already initialized"):
         world["kpi"].initialize(stranger, stranger, params, sender=stranger)
+    with boa.reverts("mechanism: already initialized"):
+        world["cp"].initialize(stranger, stranger, checkpoints_kind.encode_params(3600 * 2, 3600, 1), sender=stranger)

@@ -92,6 +92,7 @@ VYPER_CONTRACTS = (
     "LinearStream",
     "StakingRewards",
     "KpiStream",
+    "ImpactCheckpoints",
     "ProgrammeFactory",
     "MinimalHats",
     "testing/StakeToken",

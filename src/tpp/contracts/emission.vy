@@ -192,10 +192,23 @@ def _pending_of(clock: uint256) -> uint256:
     @param clock A packed clock (layout above).
     @return Wei not yet counted.
     """
+    return self._pending_until(clock, block.timestamp)
+
+
+@internal
+@view
+def _pending_until(clock: uint256, t: uint256) -> uint256:
+    """
+    @dev Wei that would accrue from the last tick of `clock` up to time `t` (not after now:
+         the rate, throttle and halt in `clock` hold until the next tick), floored.
+    @param clock A packed clock (layout above).
+    @param t Unix time (seconds), at most now.
+    @return Wei not yet counted at `t`.
+    """
     if clock & _HALTED_BIT != 0:
         return 0
     t0: uint256 = max(clock & c.TIME_MASK, (clock >> _START_SHIFT) & c.TIME_MASK)
-    t1: uint256 = min(block.timestamp, (clock >> _END_SHIFT) & c.TIME_MASK)
+    t1: uint256 = min(t, (clock >> _END_SHIFT) & c.TIME_MASK)
     if t1 <= t0:
         return 0
     return self.rate * (t1 - t0) * ((clock >> _THROTTLE_SHIFT) & c.WORD16) // c.BPS // _RATE_SCALE

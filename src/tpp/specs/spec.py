@@ -42,6 +42,7 @@ from tpp.base.errors import UserError
 from tpp.base.units import UnitError
 from tpp.base.vocab import ZERO_ADDRESS as ZERO
 from tpp.model import kinds
+from tpp.model.kinds import checkpoints as cp_kind
 from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.model.programme import DialSpec as Dial
 from tpp.model.programme import ProgrammeSpec
@@ -445,6 +446,12 @@ class KpiModel(_Model):
     candidate: Optional[list[KpiCandidateModel]] = None
 
 
+class CheckpointsModel(_Model):
+    period: OptDuration = None  # between two checkpoints of an epoch (its end is always one)
+    dispute_window: OptDuration = None  # after a root is posted, while it can be challenged
+    bond: Number = None  # native currency (ETH) a challenge posts, e.g. "0.5"
+
+
 class _ProgrammeFields(_Model):
     kind: Kind
     description: Text = ""
@@ -467,6 +474,7 @@ class _ProgrammeFields(_Model):
     pause: Optional[PauseModel] = None
     dials: Optional[dict[str, DialModel]] = None
     kpi: Optional[KpiModel] = None  # kpi_stream only: the gap and the candidates
+    checkpoints: Optional[CheckpointsModel] = None  # checkpoints only: period, dispute window, bond
 
 
 # Each mechanism kind adds the field that holds its target (`recipient`, `stake_token`, …).
@@ -485,6 +493,7 @@ _FIELDS = {
     "pause": list(PauseModel.model_fields),
     "kpi": list(KpiModel.model_fields),
     "candidate": list(KpiCandidateModel.model_fields),
+    "checkpoints": list(CheckpointsModel.model_fields),
     "programme": list(ProgrammeModel.model_fields),
     "top": list(TOP_KEYS),
 }
@@ -711,6 +720,8 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
             return _FIELDS["candidate"]
         if kind == "programme" and "kpi" in loc[:-1]:
             return _FIELDS["kpi"]
+        if kind == "programme" and "checkpoints" in loc[:-1]:
+            return _FIELDS["checkpoints"]
         return _FIELDS[kind]
 
     for path, message in pydantic_problems(exc, base, known):
@@ -1201,7 +1212,7 @@ def _programme_rules(
             key = next(k for k in ("comparator", "threshold", "oracle_max_age") if getattr(p, k) is not None)
             err(pbase + (key,), "needs an `oracle` (without one, a pause waits for a vote)")
 
-    params = _kpi_params(m, err, failed)
+    params = _kind_params(m, err, failed)
 
     # Dials.
     dials = []
@@ -1281,16 +1292,78 @@ def _programme_rules(
     )
 
 
+# The kinds that take parameters: the table that holds them, and how it is checked and encoded.
+_PARAM_TABLES = {"kpi_stream": "kpi", "checkpoints": "checkpoints"}
+
+
+def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
+    """The kind's parameters table checked as its contract's `initialize` checks it, encoded as
+    the spec's `params`; b"" for kinds without parameters. A table on the wrong kind is an error."""
+    for kind, table in _PARAM_TABLES.items():
+        if m.kind != kind and getattr(m, table) is not None:
+            noun = kinds.get(m.kind).noun if m.kind else "programme"
+            err((table,), f'belongs to {kinds.get(kind).plural} (kind = "{kind}"), not to a {noun}')
+    if m.kind == "kpi_stream":
+        return _kpi_params(m, err, failed)
+    if m.kind == "checkpoints":
+        return _checkpoint_params(m, err, failed)
+    return b""
+
+
+def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
+    """[programme.NAME.checkpoints] checked as ImpactCheckpoints.initialize checks it."""
+    if m.checkpoints is None:
+        if "checkpoints" not in failed:
+            err(("kind",), "a checkpoint programme needs a [programme.NAME.checkpoints] table: period, dispute_window, bond")
+        return b""
+    t = m.checkpoints
+    base = ("checkpoints",)
+    problems = 0
+
+    def bad(path: str, message: str) -> None:
+        nonlocal problems
+        problems += 1
+        err(base + (path,), message)
+
+    hour = units.format_duration(cp_kind.MIN_PERIOD)
+    period_ok = t.period is not None and cp_kind.MIN_PERIOD <= t.period <= UINT48
+    if t.period is None:
+        bad("period", 'is required: the time between two checkpoints of an epoch (e.g. "30d"; the epoch end is always one)')
+    elif not cp_kind.MIN_PERIOD <= t.period <= UINT48:
+        bad("period", f"must be at least {hour}" if t.period < cp_kind.MIN_PERIOD else "is longer than uint48 seconds")
+    elif m.epoch_duration is not None and t.period > m.epoch_duration:
+        bad(
+            "period",
+            f"is longer than the epoch ({units.format_duration(m.epoch_duration)}): only the epoch end would be a checkpoint",
+        )
+    if t.dispute_window is None:
+        bad("dispute_window", 'is required: how long a posted root can be challenged (e.g. "3d")')
+    elif t.dispute_window < cp_kind.MIN_PERIOD:
+        bad("dispute_window", f"must be at least {hour}")
+    elif period_ok and t.dispute_window >= t.period:
+        bad(
+            "dispute_window",
+            f"must be shorter than the period ({units.format_duration(t.period)}): a root must settle before the next",
+        )
+    bond = 0
+    if t.bond is None:
+        bad("bond", 'is required: the native currency a challenge posts (e.g. "0.5"), returned if the challenge is upheld')
+    else:
+        scaled = t.bond * (Decimal(10) ** 18)
+        if scaled != scaled.to_integral_value() or scaled <= 0:
+            bad("bond", "must be more than zero, with at most 18 decimals: a free challenge lets anyone freeze every root")
+        elif int(scaled) > cp_kind.MAX_BOND:
+            bad("bond", "is too large")
+        else:
+            bond = int(scaled)
+    if problems:
+        return b""
+    return cp_kind.encode_params(t.period, t.dispute_window, bond)
+
+
 def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
     """A kpi_stream's [programme.NAME.kpi] table checked as KpiStream.initialize checks it,
-    encoded as its `params`; b"" for any other kind (which must not have the table)."""
-    if m.kind != "kpi_stream":
-        if m.kpi is not None:
-            err(
-                ("kpi",),
-                f'belongs to KPI streams (kind = "kpi_stream"), not to a {kinds.get(m.kind).noun if m.kind else "programme"}',
-            )
-        return b""
+    encoded as its `params`."""
     if m.kpi is None:
         if "kpi" not in failed:
             err(("kind",), "a KPI stream needs a [programme.NAME.kpi] table: max_gap and one [[…kpi.candidate]] per candidate")
@@ -1546,6 +1619,12 @@ def summarize(spec: SpecFile) -> list[str]:
         if p.kind == "kpi_stream" and p.params:
             gap, count = int.from_bytes(p.params[:32], "big"), int.from_bytes(p.params[64:96], "big")
             out.append(f"  {_n(count, 'candidate')} compete for the KPI; readings at most {units.format_duration(gap)} apart pay")
+        if p.kind == "checkpoints" and p.params:
+            period, window, bond = cp_kind.decode_params(p.params)
+            out.append(
+                f"  a checkpoint every {units.format_duration(period)} and at the epoch end; each root can be challenged "
+                f"for {units.format_duration(window)} with a {units.format_fixed(bond, 18)} ETH bond"
+            )
         committed += p.lifetime_cap
     intervals = [(e.start, e.end, e.rate) for e in spec.already_admitted] + [
         (p.first_start, p.first_end, p.first_rate) for p in spec.programmes

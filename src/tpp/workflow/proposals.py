@@ -53,6 +53,7 @@ from tpp.base.vocab import (
 from tpp.chain.abi import FunctionAbi, functions_of
 from tpp.chain.artifacts import abi_of
 from tpp.model import kinds
+from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.specs.spec import ZERO, GlobalParams, SpecError, SpecFile, check_spec, load_spec
 
@@ -727,9 +728,23 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
         parts.append(f"dial {label} {bps(initial)} in {bps(lower)}..{bps(upper)} step {bps(step)} cooldown {dur(cooldown)}")
     if kind == "kpi_stream" and f.get("params"):
         parts += _kpi_fields(bytes(f["params"]))
+    elif kind == "checkpoints" and f.get("params"):
+        parts += _checkpoint_fields(bytes(f["params"]))
     elif f.get("params"):
         parts.append(f"parameters 0x{bytes(f['params']).hex()}")
     return parts
+
+
+def _checkpoint_fields(params: bytes) -> list[str]:
+    """A checkpoint programme's period, dispute window and bond read back from its `params`."""
+    try:
+        period, window, bond = checkpoints_kind.decode_params(params)
+    except ValueError:
+        return [f"parameters that do not decode as a checkpoint programme's: 0x{params.hex()}"]
+    return [
+        f"a checkpoint every {units.format_duration(period)} and at each epoch end",
+        f"roots can be challenged for {units.format_duration(window)} with a bond of {units.format_fixed(bond, 18)} ETH",
+    ]
 
 
 def _kpi_fields(params: bytes) -> list[str]:

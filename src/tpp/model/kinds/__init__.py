@@ -46,7 +46,12 @@ class MechanismKind:
 
 
 # The plug-ins, in kind-code order. Adding a kind: its module here, its contract, its tests.
-_MODULES = ("tpp.model.kinds.stream", "tpp.model.kinds.staking", "tpp.model.kinds.kpi_stream")
+_MODULES = (
+    "tpp.model.kinds.stream",
+    "tpp.model.kinds.staking",
+    "tpp.model.kinds.kpi_stream",
+    "tpp.model.kinds.checkpoints",
+)
 
 
 def _load() -> dict[str, MechanismKind]:
