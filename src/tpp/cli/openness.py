@@ -121,3 +121,112 @@ def serve_command(
         uvicorn.run(app_, host=host, port=port, log_level="warning")
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from None
+
+
+checkpoint = typer.Typer(help="Impact checkpoints: score a checkpoint from the index, check a posted root.", no_args_is_help=True)
+app.add_typer(checkpoint, name="checkpoint")
+
+
+def _time(text: str) -> int:
+    from tpp.base import units
+
+    if text.isdigit():
+        return int(text)
+    try:
+        return units.parse_date(text)
+    except units.UnitError as exc:
+        raise UserError(f"--at: {exc}") from None
+
+
+def _previous(path: Path | None) -> dict | None:
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{path}: cannot read the previous checkpoint's score ({exc})") from None
+
+
+@checkpoint.command("score")
+def checkpoint_score(
+    programme: str = typer.Argument(..., help="The checkpoint programme's name (as recorded) or address."),
+    rules: Path = typer.Option(..., "--rules", help="The scoring rules (TOML, one [scoring] table) the vote named."),
+    at: str = typer.Option(..., "--at", help='The checkpoint scored: a date ("2027-01-31") or unix seconds.'),
+    previous: Optional[Path] = typer.Option(
+        None, "--previous", help="The previous checkpoint's score file (amounts are cumulative)."
+    ),
+    db: Optional[Path] = db_opt,
+    root: Path = root_opt,
+    out: Path = typer.Option(
+        Path("out/checkpoints"), "--out", help="Where to write the score (JSON: root, total, hashes, proofs)."
+    ),
+) -> None:
+    """The Merkle root a checkpoint's scorer posts, recomputed from indexed chain data and the rules file."""
+    from tpp.base import units
+    from tpp.workflow.checkpoints import load_rules, score_checkpoint, share_text, write_score
+    from tpp.workflow.provenance import IndexData
+
+    scoring = load_rules(rules)
+    data = IndexData.load(_db(db, root))
+    result = score_checkpoint(data, programme, scoring, _time(at), _previous(previous))
+    try:
+        path = write_score(result, out)
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write the score ({exc.strerror or exc})") from None
+    eligible = [p for p in result.participants if p.eligible]
+    say(
+        f"checkpoint {units.format_date(result.checkpoint)}: {len(result.participants)} active, {len(eligible)} eligible, "
+        f"{result.transfers} transfer(s) scored; award {data.amount(result.award)}"
+    )
+    for p in eligible[:10]:
+        say(
+            f"  {p.account}  {data.amount(p.award):>16}  {share_text(p.award, result.award):>7}  ({p.transactions} tx, {len(p.days)} day(s))"
+        )
+    say(f"root 0x{result.tree.root.hex()}  total {data.amount(result.tree.total)} (cumulative)")
+    say(f"rules_hash 0x{result.rules_hash.hex()}  data_hash 0x{result.data_hash.hex()}")
+    say(f"wrote {path}: the scorer posts post_root(root, total, rules_hash, data_hash); anyone can re-run this to check it")
+
+
+@checkpoint.command("verify")
+def checkpoint_verify(
+    score: Path = typer.Argument(..., help="A score file written by `tpp checkpoint score`."),
+    rules: Path = typer.Option(..., "--rules", help="The scoring rules the root claims to follow."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="The previous checkpoint's score file."),
+    db: Optional[Path] = db_opt,
+    root: Path = root_opt,
+) -> None:
+    """Recomputes a score and compares it with the file and with the roots posted on chain (exit 1 on a mismatch)."""
+    from tpp.workflow.checkpoints import load_rules, posted_roots, score_checkpoint
+    from tpp.workflow.provenance import IndexData
+
+    claimed = _previous(score) or {}
+    if "mechanism" not in claimed or "checkpoint" not in claimed:
+        raise UserError(f"{score}: not a score written by `tpp checkpoint score` (no mechanism or checkpoint)")
+    data = IndexData.load(_db(db, root))
+    result = score_checkpoint(
+        data, str(claimed.get("mechanism", "")), load_rules(rules), int(claimed["checkpoint"]), _previous(previous)
+    )
+    mine = result.to_json()
+    fields = ("root", "total", "rules_hash", "data_hash")
+    differ = [f for f in fields if str(mine[f]).lower() != str(claimed.get(f, "")).lower()]
+    ok = not differ
+    if differ:
+        say(
+            f"{score}: recomputed {', '.join(differ)} differ(s) from the file: " + "; ".join(f"{f} {mine[f]}" for f in differ),
+            style="bold red",
+        )
+    else:
+        say(f"{score}: recomputed from the index and {rules}: same root, total and hashes")
+    posted = [r for r in posted_roots(data, result.mechanism) if r["checkpoint"] == result.checkpoint]
+    if not posted:
+        say(f"no root posted on chain for checkpoint {result.checkpoint} (as indexed up to block {data.cursor})")
+    for r in posted:
+        same = all(str(r[f]).lower() == str(mine[f]).lower() for f in fields)
+        ok = ok and same
+        say(
+            f"root #{r['number']} posted in {r['tx']}: "
+            + ("matches" if same else "DIFFERS from the recomputed score: challenge it"),
+            style=None if same else "bold red",
+        )
+    if not ok:
+        raise typer.Exit(1)

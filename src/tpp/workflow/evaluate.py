@@ -253,10 +253,15 @@ def brief(data: IndexData, target: str, names: dict[str, str] | None = None) -> 
         rows.append(EpochRow(e.number, e.start, e.end, e.cap, sum(m.amount for m in minted), unlocked, len(minted)))
     mechanism = next((a for a, (role, _, parent) in data.contracts.items() if role == "mechanism" and parent == address), None)
     kind = (data.contracts[mechanism][1] or "?") if mechanism else "?"
-    # Who received it: the mints' recipients, or for a pool (it mints to itself) the stakers paid.
+    # Who received it: the mints' recipients, or for a mechanism that mints to itself (a pool,
+    # checkpoints) who it paid out to: the stakers, the accounts that claimed.
     paid = [
         (str(log.args["staker"]), log.int("amount"), data.time_of(log))
         for log in data.events("RewardPaid", address=mechanism or "")
+    ] + [
+        (str(log.args["account"]), log.int("amount"), data.time_of(log))
+        for log in data.events("Claimed", address=mechanism or "")
+        if "account" in log.args
     ]
     received = paid or [(m.to, m.amount, data.time_of(m.log)) for m in mints]
     totals: dict[str, int] = defaultdict(int)

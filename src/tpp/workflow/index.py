@@ -126,7 +126,7 @@ CREATE TABLE IF NOT EXISTS labels (    -- names the deployments record gives con
     address TEXT PRIMARY KEY,
     label TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta (      -- token_symbol, token_decimals: read once from the token
+CREATE TABLE IF NOT EXISTS meta (      -- token_symbol, token_decimals (read once from the token), cursor_time
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
@@ -588,7 +588,7 @@ class _Indexer:
                 raise BlockChanged(f"block {log.block} changed while it was read")
         for number in sorted(({log.block for log, _ in entries} | {last}) - set(hashes)):
             hashes[number] = self.source.block(number)
-        last_hash = hashes[last][0]
+        last_hash, last_time = hashes[last]
         if not any(log.block == last for log, _ in entries):
             del hashes[last]  # only in the cursor
         for log, _ in entries:
@@ -620,6 +620,8 @@ class _Indexer:
                 [(c.address, c.role, c.kind, c.parent, c.discovered_block) for c in found.values()],
             )
             db.execute("UPDATE cursor SET block = ?, hash = ? WHERE id = 1", (last, last_hash))
+            # When the cursor's block was made: what "indexed up to" means in time.
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('cursor_time', ?)", (str(last_time),))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -657,6 +659,7 @@ class _Indexer:
             ).fetchone()
             # The cursor moves back to the newest block kept that carries logs (its hash is known).
             db.execute("UPDATE cursor SET block = ?, hash = ? WHERE id = 1", previous if previous else (block - 1, None))
+            db.execute("DELETE FROM meta WHERE key = 'cursor_time'")  # known again after the next batch
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -186,6 +186,11 @@ class IndexData:
         """The newest indexed block's time (the index's "now")."""
         return max(self.timestamps.values(), default=0)
 
+    @property
+    def indexed_until(self) -> int:
+        """The time of the last block the index has read (logs or not): nothing before it is missing."""
+        return max(self.now, int(self.meta.get("cursor_time", 0)))
+
     def name(self, address: str) -> str:
         """A contract's label ("builders", "TPP governor"), else its role, else the address."""
         if address in self.labels:
