@@ -50,6 +50,7 @@ from tpp.chain import EMBEDDED_GENESIS, Chain
 from tpp.chain.anvil import AnvilNode, rpc_call
 from tpp.chain.artifacts import anvil_binary
 from tpp.chain.backends import actor_key
+from tpp.model.kinds import bounty as bounty_kind
 from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
 from tpp.model.merkle import MerkleTree, levels_of, proof_of
@@ -85,6 +86,8 @@ CREATION_SIZES = (1, 10, 50)  # programmes per create_programmes call
 CREATION_LIMIT = 300_000  # the issue's target: gas per programme created ...
 PROPOSAL_GAS = 30_000_000  # ... so that 100 fit one proposal of this much gas
 # Metadata URI of every spec: a CIDv1 of the usual length (the IPFS docs' example CID).
+BOUNTY_SUBMISSIONS = 8  # submissions the measured bounty settlement splits the epoch among
+BOUNTY_DEPOSIT = WAD // 100
 CHECKPOINT_PERIOD = 30 * DAY  # the checkpoint programme's period, dispute window and bond
 CHECKPOINT_WINDOW = 3 * DAY
 CHECKPOINT_BOND = WAD // 10
@@ -192,8 +195,8 @@ class Backend(ABC):
         return str(address)
 
     @abstractmethod
-    def send(self, to: str, data: bytes, sender: str) -> None:
-        """Send a transaction (not measured)."""
+    def send(self, to: str, data: bytes, sender: str, value: int = 0) -> None:
+        """Send a transaction, with `value` wei (not measured)."""
 
     @abstractmethod
     def call(self, to: str, data: bytes) -> bytes:
@@ -230,8 +233,8 @@ class Embedded(Backend):
             raise RuntimeError(f"embedded call to {to} failed: {computation.error!r}")
         return computation
 
-    def send(self, to: str, data: bytes, sender: str) -> None:
-        self._call(to, data, sender)
+    def send(self, to: str, data: bytes, sender: str, value: int = 0) -> None:
+        self._call(to, data, sender, value)
 
     def call(self, to: str, data: bytes) -> bytes:
         computation = self.env.execute_code(to_address=to, data=data, is_modifying=False)
@@ -313,8 +316,8 @@ class Anvil(Backend):
             raise RuntimeError(f"anvil: transaction to {to} reverted: {tx_hash}")
         return receipt
 
-    def send(self, to: str, data: bytes, sender: str) -> None:
-        self._transact(to, data, sender)
+    def send(self, to: str, data: bytes, sender: str, value: int = 0) -> None:
+        self._transact(to, data, sender, value)
 
     def call(self, to: str, data: bytes) -> bytes:
         return bytes.fromhex(rpc_call(self.url, "eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])[2:])
@@ -584,6 +587,27 @@ def row_specs(sizes: tuple[int, ...]) -> list[Row]:
         ),
         Row("cp-challenge", "checkpoints", "ImpactCheckpoints.challenge (clone)", "a bonded challenge freezes the pending root"),
     ]
+    # The research bounty: no contract to compare with (Code4rena's awards are computed off
+    # chain and paid by a multisig); the settlement sits beside a plain epoch switch.
+    rows += [
+        Row("rb-submit", "bounty", "ResearchBounty.submit (clone)", "a researcher registers a content hash with its deposit"),
+        Row("rb-score", "bounty", "ResearchBounty.score (clone)", "a judge gives a submission points"),
+        Row(
+            "stream-advance",
+            "bounty",
+            "Programme.advance (a stream programme)",
+            "the epoch ends: the next epoch's minter is cloned and admitted, the stream switches to it",
+        ),
+        Row(
+            "rb-advance-settle",
+            "bounty",
+            "Programme.advance (a research bounty)",
+            f"the same, and the bounty splits the epoch among {BOUNTY_SUBMISSIONS} submissions (one mint into it)",
+            "stream-advance",
+            target_text="beside the stream's switch",
+        ),
+        Row("rb-claim", "bounty", "ResearchBounty.claim (clone; a transfer)", "an author claims its award; a new holder"),
+    ]
     for n in CREATION_SIZES:
         rows.append(
             Row(
@@ -630,6 +654,8 @@ def run_scenario(backend: Backend, sizes: tuple[int, ...], progress: Callable[[s
         "tpp-claimer-2",
         "scorer",
         "challenger",
+        "judge",
+        *(f"researcher-{i}" for i in range(BOUNTY_SUBMISSIONS)),
     )
     if isinstance(backend, Anvil):
         who = {n: backend.register(n) for n in names}
@@ -787,12 +813,13 @@ def run_programmes(
     staking_impl = backend.deploy_vyper("StakingRewards", token, sender=deployer)
     kpi_impl = backend.deploy_vyper("KpiStream", sender=deployer)
     checkpoints_impl = backend.deploy_vyper("ImpactCheckpoints", token, sender=deployer)
+    bounty_impl = backend.deploy_vyper("ResearchBounty", token, sender=deployer)
     factory = backend.deploy_vyper(
         "ProgrammeFactory",
         budget,
         executor,
         programme_impl,
-        [stream_impl, staking_impl, kpi_impl, checkpoints_impl],
+        [stream_impl, staking_impl, kpi_impl, checkpoints_impl, bounty_impl],
         sender=deployer,
     )
     lp = backend.deploy_vyper("testing/StakeToken", "LP Token", "LP", 18, sender=who["lp-owner"])
@@ -835,11 +862,16 @@ def run_programmes(
     cp_spec = replace(
         spec("checkpoints", scorer), params=checkpoints_kind.encode_params(CHECKPOINT_PERIOD, CHECKPOINT_WINDOW, CHECKPOINT_BOND)
     )
-    backend.send(factory, create_calldata([spec("staking", lp), spec("stream", recipient), kpi_spec, cp_spec]), executor)
+    bounty_spec = replace(spec("bounty", who["judge"]), params=bounty_kind.encode_params(14 * DAY, 9_000, BOUNTY_DEPOSIT))
+    backend.send(
+        factory, create_calldata([spec("staking", lp), spec("stream", recipient), kpi_spec, cp_spec, bounty_spec]), executor
+    )
     staking = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 0), "mechanism()")
     stream = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 1), "mechanism()")
     kpi = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 2), "mechanism()")
     checkpoints = read_address(backend, read_address(backend, factory, "programme_at(uint256)", 3), "mechanism()")
+    bounty_programme = read_address(backend, factory, "programme_at(uint256)", 4)
+    bounty = read_address(backend, bounty_programme, "mechanism()")
     for subject in subjects[:2]:  # two of the three candidates hold the KPI throughout
         backend.send(lp, calldata(mint, subject, STAKE), who["lp-owner"])
 
@@ -930,6 +962,9 @@ def run_programmes(
         raise RuntimeError("kpi-claim: the candidate was paid nothing; fix the scenario")
 
     run_checkpoints(backend, who, token, checkpoints, b, measure, progress)
+    run_bounty(
+        backend, who, bounty_programme, bounty, read_address(backend, factory, "programme_at(uint256)", 1), b, measure, progress
+    )
 
 
 def run_checkpoints(
@@ -999,6 +1034,39 @@ def run_checkpoints(
     measure("cp-claim-later", checkpoints, calldata(claim, claimed, 2 * amount, second.proof(claimed)), who["keeper"])
     if read_uint(backend, token, "balanceOf(address)", claimed) != 2 * amount:
         raise RuntimeError("cp-claim: the account was not paid its cumulative amount; fix the scenario")
+
+
+def run_bounty(
+    backend: Backend,
+    who: dict[str, str],
+    programme: str,
+    bounty: str,
+    stream_programme: str,
+    b: list[int],
+    measure: Callable[..., None],
+    progress: Callable[[str], None],
+) -> None:
+    """The research bounty: submissions, a judge's points, the settlement of an epoch with
+    BOUNTY_SUBMISSIONS submissions (inside the advance() that opens the next epoch, beside
+    the stream programme's advance() at the same moment, which settles nothing), a claim."""
+    progress(f"measuring the research bounty ({BOUNTY_SUBMISSIONS} submissions)")
+    researchers = [who[f"researcher-{i}"] for i in range(BOUNTY_SUBMISSIONS)]
+    for r in researchers:
+        backend.fund(r, 10 * BOUNTY_DEPOSIT)
+    submit = "submit(bytes32)"
+    measure("rb-submit", bounty, calldata(submit, keccak(b"finding 0")), researchers[0], value=BOUNTY_DEPOSIT)
+    for i, r in enumerate(researchers[1:], 1):
+        backend.send(bounty, calldata(submit, keccak(f"finding {i}".encode())), r, value=BOUNTY_DEPOSIT)
+    measure("rb-score", bounty, calldata("score(uint256,uint256)", 0, 80), who["judge"])
+    for i in range(1, BOUNTY_SUBMISSIONS):
+        backend.send(bounty, calldata("score(uint256,uint256)", i, 10 + i), who["judge"])
+    backend.send(bounty, calldata("mark_duplicate(uint256,uint256)", BOUNTY_SUBMISSIONS - 1, 1), who["judge"])
+    backend.warp(b[2] - backend.now())
+    measure("stream-advance", stream_programme, calldata("advance()"), who["keeper"])
+    measure("rb-advance-settle", programme, calldata("advance()"), who["keeper"])
+    measure("rb-claim", bounty, calldata("claim(address)", researchers[0]), who["keeper"])
+    if read_uint(backend, bounty, "total_claimed()") == 0:
+        raise RuntimeError("rb-claim: nothing was paid; fix the scenario")
 
 
 # --- output ----------------------------------------------------------------------------------

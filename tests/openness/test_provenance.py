@@ -83,7 +83,10 @@ def test_hostile_descriptions_stay_data(story):
 
 def test_unknown_targets_name_what_the_index_knows(story):
     data = story.data()
-    with pytest.raises(IndexProblem, match="programmes: builders-stream, eth-pool, farm, hostile, impact, usdc-pool"):
+    with pytest.raises(
+        IndexProblem,
+        match="programmes: builder-impact, builders-stream, eth-depth, eth-pool, farm, hostile, impact, research, usdc-pool",
+    ):
         trace(data, "no-such-programme")
     with pytest.raises(IndexProblem, match="not in the index"):
         trace(data, "0x" + "ab" * 32)

@@ -996,3 +996,17 @@ def test_an_override_of_an_unknown_field(folder):
     err = only_error(path, overrides={"market.volatilty": "1%"})
     assert (err.field, err.line) == ('overrides."market.volatilty"', 1)
     assert 'did you mean "market.volatility"?' in err.message
+
+
+def test_kinds_without_agents_are_refused_by_name(folder):
+    """The simulator has agents for streams and pools only: a bounty (like a KPI stream or a
+    checkpoint programme) is refused with where its contract is tested instead."""
+    spec = programme_spec("research", kind="stream").replace('kind = "stream"', 'kind = "bounty"')
+    spec = spec.replace(f'recipient = "{SAFE}"', f'judge = "{SAFE}"')
+    spec += '[programme.research.bounty]\nscoring_period = "3d"\nduplicate_decay = "90%"\ndeposit = "0"\n'
+    (folder / "research.toml").write_text(spec)
+    path = write(folder, edit(MINIMAL, "", '["pool.toml"]', '["pool.toml", "research.toml"]'))
+    err = only_error(path)
+    assert err.field == "programmes[1]"
+    assert 'programme "research" is a research bounty; the simulator has no agents for it yet' in err.message
+    assert "tests/unit/test_research_bounty.py" in err.message

@@ -614,3 +614,43 @@ def test_checkpoint_tables_belong_to_their_kind(tmp_path):
     path = write(tmp_path, programme("b", kind='"checkpoints"', recipient=None, scorer=f'"{SAFE}"'))
     error = only_error(path)
     assert error.field == "programme.b.kind" and "needs a [programme.NAME.checkpoints] table" in error.message
+
+
+# --- research bounties -----------------------------------------------------------------------------
+
+JUDGE = "0x4000000000000000000000000000000000000004"
+
+
+def bounty(name: str = "rb", **fields: str | None) -> str:
+    table = {"scoring_period": '"7d"', "duplicate_decay": '"90%"', "deposit": '"0.01"', "judges": f'["{STEWARD}"]'}
+    table.update(fields)
+    body = "\n".join(f"{k} = {v}" for k, v in table.items() if v is not None)
+    head = programme(name, kind='"bounty"', recipient=None, judge=f'"{JUDGE}"')
+    return head + f"[programme.{name}.bounty]\n{body}\n"
+
+
+def test_a_bounty_converts_to_its_parameters(tmp_path):
+    from tpp.model.kinds.bounty import decode_params
+
+    path = write(tmp_path, bounty(judge_hat=f'"{HAT}"'))
+    (rb,) = load_spec(path, now=NOW).to_chain()
+    assert (rb.kind, rb.target) == ("bounty", JUDGE)
+    assert decode_params(rb.params) == (7 * DAY, 9_000, ZK // 100, int(HAT, 16), (STEWARD.lower(),))
+    text = "\n".join(summarize(load_spec(path, now=NOW)))
+    assert "submissions close 7d before each epoch end; 2 judges and the judge hat's wearers" in text
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "fragment"),
+    [
+        ({"scoring_period": None}, "scoring_period", "is required"),
+        ({"scoring_period": '"30d"'}, "scoring_period", "must be shorter than the epoch"),
+        ({"scoring_period": '"10m"'}, "scoring_period", "must be at least 1h"),
+        ({"duplicate_decay": '"100%"'}, "duplicate_decay", "must be below 100%"),
+        ({"deposit": '"-1"'}, "deposit", "non-negative"),
+        ({"judges": '["0x0000000000000000000000000000000000000000"]'}, "judges[0]", "zero address"),
+    ],
+)
+def test_bounty_rules_name_the_field(tmp_path, fields, key, fragment):
+    error = only_error(write(tmp_path, bounty(**fields)))
+    assert error.field == f"programme.rb.bounty.{key}" and fragment in error.message

@@ -1,5 +1,5 @@
 """Access matrix of the programme layer: every privileged function of Programme, EpochMinter,
-LinearStream, StakingRewards, KpiStream, ImpactCheckpoints and ProgrammeFactory reverts for every caller without the power,
+LinearStream, StakingRewards, KpiStream, ImpactCheckpoints, ResearchBounty and ProgrammeFactory reverts for every caller without the power,
 and works for the one that has it (a positive control, so the negative rows cannot pass by
 accident). Adding a function is one row in MATRIX."""
 
@@ -8,6 +8,7 @@ import pytest
 
 from tests.fixtures.budget import DAY, now
 from tpp.base.vocab import THROTTLE, Outcome, dial_id
+from tpp.model.kinds import bounty as bounty_kind
 from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds.kpi_stream import KpiCandidate, encode_params
 
@@ -34,13 +35,15 @@ def world(
     chain,
 ):
     kpi_candidates = [KpiCandidate(safe, "balance", subject=safe, threshold=0)]
-    (stream_p, stream), (staking_p, staking), (other_p, _), (kpi_p, kpi), (cp_p, cp) = create(
+    (stream_p, stream), (staking_p, staking), (other_p, _), (kpi_p, kpi), (cp_p, cp), (rb_p, rb) = create(
         make_spec("stream", safe),
         make_spec("staking", lp_token.address),
         make_spec("stream", safe),
         make_spec("kpi_stream", lp_token.address, params=encode_params(3600, kpi_candidates), dials=()),
         # The safe is the checkpoint programme's scorer.
         make_spec("checkpoints", safe, params=checkpoints_kind.encode_params(30 * DAY, 3 * DAY, BOND), dials=()),
+        # The steward is the bounty's judge.
+        make_spec("bounty", steward, params=bounty_kind.encode_params(7 * DAY, 9_000, 0), dials=()),
     )
     actors = {
         "tpp_executor": tpp_executor,
@@ -62,6 +65,8 @@ def world(
         kpi=kpi,
         cp_p=cp_p,
         cp=cp,
+        rb_p=rb_p,
+        rb=rb,
         minter=chain.at("EpochMinter", stream_p.minter()),
         start=first_epoch[0],
         end=first_epoch[1],
@@ -90,6 +95,15 @@ def _frozen_root(w):
     if not cp.frozen():
         boa.env.set_balance(w["actors"]["stranger"], BOND)
         cp.challenge(sender=w["actors"]["stranger"], value=BOND)
+
+
+def _submission(w):
+    """A submission in the bounty's open epoch: what scoring needs."""
+    _running(w)
+    if w["rb_p"].epoch() == 0:
+        w["rb_p"].advance()
+    if w["rb"].submission_count() == 0:
+        w["rb"].submit(b"\1" * 32, sender=w["actors"]["stranger"])
 
 
 # Each row: (name, holder actor or contract key, revert reason for others, set-up, call).
@@ -271,6 +285,42 @@ MATRIX = [
         _running,
         lambda w, s: w["cp"].settle(sender=s),
     ),
+    (
+        "ResearchBounty.score",
+        "steward",
+        "bounty: caller is not a judge",
+        _submission,
+        lambda w, s: w["rb"].score(0, 50, sender=s),
+    ),
+    (
+        "ResearchBounty.mark_duplicate",
+        "steward",
+        "bounty: caller is not a judge",
+        _submission,
+        lambda w, s: w["rb"].mark_duplicate(0, 0, sender=s),
+    ),
+    (
+        "ResearchBounty.start_epoch",
+        "rb_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["rb"].start_epoch(w["minter"].address, w["end"], w["end"] + 30 * DAY, 1, sender=s),
+    ),
+    (
+        "ResearchBounty.set_halted",
+        "rb_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["rb"].set_halted(True, sender=s),
+    ),
+    (
+        "ResearchBounty.set_dial",
+        "rb_p",
+        "mechanism: caller is not the programme",
+        None,
+        lambda w, s: w["rb"].set_dial(dial_id(THROTTLE), 9_000, sender=s),
+    ),
+    ("ResearchBounty.settle", "rb_p", "mechanism: caller is not the programme", _running, lambda w, s: w["rb"].settle(sender=s)),
 ]
 
 
@@ -342,3 +392,5 @@ def test_clones_cannot_be_initialised_again(world, make_spec, safe, stranger):
         world["kpi"].initialize(stranger, stranger, params, sender=stranger)
     with boa.reverts("mechanism: already initialized"):
         world["cp"].initialize(stranger, stranger, checkpoints_kind.encode_params(3600 * 2, 3600, 1), sender=stranger)
+    with boa.reverts("mechanism: already initialized"):
+        world["rb"].initialize(stranger, stranger, bounty_kind.encode_params(3600, 0, 0), sender=stranger)

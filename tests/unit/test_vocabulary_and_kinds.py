@@ -85,8 +85,8 @@ def test_every_kind_is_found_by_every_layer():
         init = next(i for i in abi_of(kind.contract) if i.get("name") == "initialize")
         assert [p["type"] for p in init["inputs"]] == ["address", "address", "bytes"]  # IMechanismInit
         assert kinds.by_code(kind.code) is kind and kinds.get(kind.name) is kind
-    with pytest.raises(KeyError, match="unknown mechanism kind 'bounty'"):
-        kinds.get("bounty")
+    with pytest.raises(KeyError, match="unknown mechanism kind 'lottery'"):
+        kinds.get("lottery")
 
 
 def test_a_spec_field_of_another_kind_is_refused_by_name(tmp_path):

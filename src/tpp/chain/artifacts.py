@@ -93,6 +93,7 @@ VYPER_CONTRACTS = (
     "StakingRewards",
     "KpiStream",
     "ImpactCheckpoints",
+    "ResearchBounty",
     "ProgrammeFactory",
     "MinimalHats",
     "testing/StakeToken",

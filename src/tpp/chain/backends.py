@@ -173,6 +173,10 @@ class Chain(abc.ABC):
     def _new_actor(self, name: str) -> str:
         raise UserError(f"chain: no local actor {name!r} on {self.backend}; add a keystore account instead")
 
+    def fund(self, address: str, wei: int) -> None:
+        """Set an account's native balance (local chains only: deposits and bonds in stories)."""
+        raise UserError(f"chain: cannot set balances on {self.backend}")
+
     def add_account(self, account: Any) -> str:
         """Add a signing account (eth_account LocalAccount) to a network chain."""
         raise TypeError(f"chain: {self.backend} has no signing accounts")
@@ -315,6 +319,9 @@ class EmbeddedChain(Chain):
     def _new_actor(self, name: str) -> str:
         return str(self.env.generate_address(name))
 
+    def fund(self, address: str, wei: int) -> None:
+        self.env.set_balance(address, wei)
+
     def chain_id(self) -> int:
         return int(self.env.evm.patch.chain_id)
 
@@ -423,6 +430,10 @@ class AnvilChain(NetworkChain):
         rpc_call(str(self.url), "anvil_setBalance", [account.address, hex(ACTOR_FUNDING)])
         return str(account.address)
 
+    def fund(self, address: str, wei: int) -> None:
+        rpc_call(str(self.url), "anvil_setBalance", [address, hex(wei)])
+        self.env._reset_fork()
+
     def _warp(self, seconds: int) -> None:
         rpc_call(str(self.url), "evm_increaseTime", [seconds])
         rpc_call(str(self.url), "evm_mine", [])
@@ -439,6 +450,9 @@ class EngineChain(Chain):
         address = actor_address(name)
         self.env.engine.set_balance(address, ACTOR_FUNDING)
         return address
+
+    def fund(self, address: str, wei: int) -> None:
+        self.env.engine.set_balance(address, wei)
 
     def set_sender(self, address: str) -> None:
         self.env.sender = address

@@ -45,11 +45,16 @@ def demo(out: Path = typer.Option(Path("out/demo"), help="Where the demo writes 
     say(output.budget_line)
     files = output.files
     say(output.provenance)
-    say(f"Wrote {files['report']}, {files['events']} ({output.events:,} events), {files['timeline']} and {files['index']}")
+    say(
+        f"Wrote {files['report']}, {files['events']} ({output.events:,} events), {files['timeline']}, {files['index']} "
+        f"and the checkpoint scorer's rules and scores in {files['checkpoints']}"
+    )
     first = next(iter(output.result.programmes), "NAME")
     say(
         f"Look around: `tpp serve --db {files['index']}`, `tpp trace {first} --db {files['index']}`, "
-        f"`tpp evaluate {first} --db {files['index']}`"
+        f"`tpp evaluate {first} --db {files['index']}`, "
+        f"`tpp checkpoint verify {files['checkpoints']}/scores/<a score> --rules {files['checkpoints']}/builder-impact.rules.toml "
+        f"--db {files['index']}`"
     )
 
 

@@ -54,7 +54,7 @@ table {{ border-collapse: collapse; margin: 1em 0; }} td, th {{ border: 1px soli
 svg {{ width: 100%; height: auto; margin: 1em 0; }} .title {{ font-weight: 600; font-size: 14px; }}
 .tick {{ font-size: 10px; fill: #555; }} .legend {{ font-size: 11px; }} .axis {{ stroke: #333; }} .grid {{ stroke: #eee; }}
 </style></head><body>
-<h1>tpp demo: three programmes, two epochs, one slate</h1>
+<h1>tpp demo: six programmes of five mechanism kinds, two epochs, one slate</h1>
 <p>Every token shown here was minted through capped minters admitted by the Budget under bounds a GAP vote set;
 the programmes were started by one TPP vote and stopped by themselves. Dates are simulated chain time.</p>
 <h2>Programmes</h2><table><tr>{headers}</tr>{table_rows}</table>

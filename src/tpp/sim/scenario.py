@@ -256,6 +256,7 @@ def _kind(value: Any) -> str:
 _NOT_SIMULATED = {
     "kpi_stream": "tests/unit/test_kpi_stream.py",
     "checkpoints": "tests/unit/test_impact_checkpoints.py",
+    "bounty": "tests/unit/test_research_bounty.py",
 }
 _NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?")
 

@@ -42,6 +42,7 @@ from tpp.base.errors import UserError
 from tpp.base.units import UnitError
 from tpp.base.vocab import ZERO_ADDRESS as ZERO
 from tpp.model import kinds
+from tpp.model.kinds import bounty as bounty_kind
 from tpp.model.kinds import checkpoints as cp_kind
 from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.model.programme import DialSpec as Dial
@@ -452,6 +453,14 @@ class CheckpointsModel(_Model):
     bond: Number = None  # native currency (ETH) a challenge posts, e.g. "0.5"
 
 
+class BountyModel(_Model):
+    scoring_period: OptDuration = None  # before each epoch's end: submissions close, judging goes on
+    duplicate_decay: Optional[Bps] = None  # share a finding keeps per duplicate beyond the first ("90%")
+    deposit: Number = None  # native currency (ETH) each submission posts, e.g. "0.01"; "0" for none
+    judge_hat: HatId = None  # wearers of this hat judge too
+    judges: Optional[list[Address]] = None  # more judges besides `judge` (at most 8)
+
+
 class _ProgrammeFields(_Model):
     kind: Kind
     description: Text = ""
@@ -475,6 +484,7 @@ class _ProgrammeFields(_Model):
     dials: Optional[dict[str, DialModel]] = None
     kpi: Optional[KpiModel] = None  # kpi_stream only: the gap and the candidates
     checkpoints: Optional[CheckpointsModel] = None  # checkpoints only: period, dispute window, bond
+    bounty: Optional[BountyModel] = None  # bounty only: scoring period, duplicate decay, deposit, judges
 
 
 # Each mechanism kind adds the field that holds its target (`recipient`, `stake_token`, …).
@@ -494,6 +504,7 @@ _FIELDS = {
     "kpi": list(KpiModel.model_fields),
     "candidate": list(KpiCandidateModel.model_fields),
     "checkpoints": list(CheckpointsModel.model_fields),
+    "bounty": list(BountyModel.model_fields),
     "programme": list(ProgrammeModel.model_fields),
     "top": list(TOP_KEYS),
 }
@@ -722,6 +733,8 @@ def _pydantic_problems(src: _Source, exc: ValidationError, base: tuple, kind: st
             return _FIELDS["kpi"]
         if kind == "programme" and "checkpoints" in loc[:-1]:
             return _FIELDS["checkpoints"]
+        if kind == "programme" and "bounty" in loc[:-1]:
+            return _FIELDS["bounty"]
         return _FIELDS[kind]
 
     for path, message in pydantic_problems(exc, base, known):
@@ -1293,7 +1306,7 @@ def _programme_rules(
 
 
 # The kinds that take parameters: the table that holds them, and how it is checked and encoded.
-_PARAM_TABLES = {"kpi_stream": "kpi", "checkpoints": "checkpoints"}
+_PARAM_TABLES = {"kpi_stream": "kpi", "checkpoints": "checkpoints", "bounty": "bounty"}
 
 
 def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1307,7 +1320,65 @@ def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> b
         return _kpi_params(m, err, failed)
     if m.kind == "checkpoints":
         return _checkpoint_params(m, err, failed)
+    if m.kind == "bounty":
+        return _bounty_params(m, err, failed)
     return b""
+
+
+def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
+    """[programme.NAME.bounty] checked as ResearchBounty.initialize checks it."""
+    if m.bounty is None:
+        if "bounty" not in failed:
+            err(("kind",), "a research bounty needs a [programme.NAME.bounty] table: scoring_period, duplicate_decay, deposit")
+        return b""
+    t = m.bounty
+    base = ("bounty",)
+    problems = 0
+
+    def bad(path: tuple, message: str) -> None:
+        nonlocal problems
+        problems += 1
+        err(base + path, message)
+
+    if t.scoring_period is None:
+        bad(("scoring_period",), 'is required: how long before each epoch\'s end submissions close for judging (e.g. "14d")')
+    elif not bounty_kind.MIN_SCORING_PERIOD <= t.scoring_period <= UINT48:
+        bad(("scoring_period",), f"must be at least {units.format_duration(bounty_kind.MIN_SCORING_PERIOD)}")
+    elif m.epoch_duration is not None and t.scoring_period >= m.epoch_duration:
+        bad(
+            ("scoring_period",),
+            f"must be shorter than the epoch ({units.format_duration(m.epoch_duration)}): nobody could submit",
+        )
+    if t.duplicate_decay is None:
+        bad(("duplicate_decay",), 'is required: the share a finding keeps per duplicate beyond the first (e.g. "90%")')
+    elif t.duplicate_decay >= 10_000:
+        bad(
+            ("duplicate_decay",),
+            "must be below 100%: otherwise filing one finding from many addresses pays as much as filing it once",
+        )
+    deposit = 0
+    if t.deposit is None:
+        bad(
+            ("deposit",),
+            'is required: the native currency each submission posts (e.g. "0.01"; "0" for none), returned if it earns points',
+        )
+    else:
+        scaled = t.deposit * (Decimal(10) ** 18)
+        if scaled != scaled.to_integral_value() or scaled < 0:
+            bad(("deposit",), "must be a non-negative number with at most 18 decimals")
+        elif int(scaled) > bounty_kind.MAX_DEPOSIT:
+            bad(("deposit",), "is too large")
+        else:
+            deposit = int(scaled)
+    judges = t.judges or []
+    if len(judges) > bounty_kind.MAX_JUDGES:
+        bad(("judges",), f"{len(judges)} judges; at most {bounty_kind.MAX_JUDGES} besides `judge` (or give them a judge_hat)")
+    for i, judge in enumerate(judges):
+        if judge in (None, ZERO):
+            bad(("judges", i), "is the zero address")
+    if problems:
+        return b""
+    return bounty_kind.encode_params(t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges])
 
 
 def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1619,6 +1690,13 @@ def summarize(spec: SpecFile) -> list[str]:
         if p.kind == "kpi_stream" and p.params:
             gap, count = int.from_bytes(p.params[:32], "big"), int.from_bytes(p.params[64:96], "big")
             out.append(f"  {_n(count, 'candidate')} compete for the KPI; readings at most {units.format_duration(gap)} apart pay")
+        if p.kind == "bounty" and p.params:
+            period, decay, deposit, hat, extra = bounty_kind.decode_params(p.params)
+            judges = f"{_n(len(extra) + 1, 'judge')}" + (" and the judge hat's wearers" if hat else "")
+            out.append(
+                f"  submissions close {units.format_duration(period)} before each epoch end; {judges}; "
+                f"a duplicate keeps {units.format_bps(decay)} per extra filing; deposit {units.format_fixed(deposit, 18)} ETH"
+            )
         if p.kind == "checkpoints" and p.params:
             period, window, bond = cp_kind.decode_params(p.params)
             out.append(

@@ -1,9 +1,10 @@
 """`tpp demo`: the main job on the embedded chain.
 
-Runs the programme story (`tpp.stories.programme_story`): votes set the bounds and start three
-programmes, a hundred participants use them over two epochs, delegates vote one slate in the
-evaluation window, and the programmes stop by themselves. Writes `report.html`,
-`events.jsonl` (every event, decoded) and `timeline.json` to the output folder. Progress and
+Runs the programme story (`tpp.stories.programme_story`): votes set the bounds and start six
+programmes of all five mechanism kinds, a hundred participants use them over two epochs,
+delegates vote one slate in the evaluation window, and the programmes stop by themselves.
+Writes `report.html`, `events.jsonl` (every event, decoded), `timeline.json`, the index and
+the checkpoint scorer's rules and scores (`checkpoints/`) to the output folder. Progress and
 narration go to callbacks; the CLI prints them.
 """
 
@@ -54,7 +55,7 @@ def summary_rows(result: DemoResult) -> list[dict[str, Any]]:
             if result.stack.chain.at("EpochMinter", minter).hasRole(DEFAULT_ADMIN_ROLE, programme.address):
                 caps += budget.schedule_of(minter)[0]
         kind = result.kinds[name]
-        stakers = sum(1 for p in result.participants if p.pool == name) if kind == "staking" else 1
+        stakers = _people(result, name, kind)
         minted = mechanism.total_minted()
         rows.append(
             {
@@ -71,6 +72,21 @@ def summary_rows(result: DemoResult) -> list[dict[str, Any]]:
     return rows
 
 
+def _people(result: DemoResult, name: str, kind: str) -> int:
+    """Who took part: a pool's stakers, a KPI stream's candidates, the accounts a checkpoint
+    programme paid, a bounty's authors, a stream's one recipient."""
+    mechanism = result.mechanisms[name]
+    if kind == "staking":
+        return sum(1 for p in result.participants if p.pool == name)
+    if kind == "kpi_stream":
+        return int(mechanism.candidate_count())
+    if kind == "checkpoints" and result.scores:
+        return len(json.loads(result.scores[-1].read_text())["leaves"])
+    if kind == "bounty":
+        return len(result.payees.get(name, ()))
+    return 1
+
+
 def run_demo(
     out_dir: Path,
     config: DemoConfig | None = None,
@@ -85,7 +101,9 @@ def run_demo(
     logs.attach()
     recorder = EventRecorder(chain.env).attach()
     try:
-        result = run_programme_story(chain, config, on_moment=on_moment, on_day=on_day, recorder=recorder)
+        result = run_programme_story(
+            chain, config, on_moment=on_moment, on_day=on_day, recorder=recorder, logs=logs, workdir=out_dir / "checkpoints"
+        )
     finally:
         recorder.detach()
         logs.detach()
@@ -104,7 +122,7 @@ def run_demo(
     timeline.write_text(
         json.dumps([{"date": m.date, "time": m.time, "kind": m.kind, "text": m.text} for m in result.moments], indent=1)
     )
-    files = {"report": report, "events": events, "timeline": timeline, "index": index}
+    files = {"report": report, "events": events, "timeline": timeline, "index": index, "checkpoints": out_dir / "checkpoints"}
     return DemoOutput(result, rows, budget_line, files, len(recorder.records), provenance)
 
 

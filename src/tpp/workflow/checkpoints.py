@@ -20,7 +20,9 @@ The rules file (TOML, one `[scoring]` table) names:
   throttle: with a lowered throttle or a halt the contract refuses that total, and the rules
   should state an `award`).
 
-The period scored is (the previous checkpoint's time, this checkpoint's time]; amounts are
+The period scored is [the previous checkpoint's time, this checkpoint's time): a transfer in
+the checkpoint's own second may land after the scorer read the chain, so it counts for the
+next checkpoint, and a score never changes once the checkpoint has passed. Amounts are
 cumulative: the previous checkpoint's tree (`--previous`) is added, as the contract expects.
 `rules_hash` is keccak256 of the rules file's bytes, `data_hash` keccak256 of the transfers
 used, one CSV line each (block,log_index,tx,from,to,value), so a challenger can show which
@@ -284,7 +286,7 @@ def score_checkpoint(
     lines: list[str] = []
     for log in data.events("Transfer", address=rules.activity):
         t = data.time_of(log)
-        if not period_start < t <= checkpoint:
+        if not period_start <= t < checkpoint:
             continue
         sender, to, value = _transfer(log)
         if counted and to not in counted:
@@ -345,7 +347,7 @@ def _award(data: IndexData, mechanism: str, rules: ScoringRules, checkpoint: int
         start, end, cap = log.int("start"), log.int("end"), log.int("cap")
         if checkpoint > start:
             emitted += cap * _RATE_SCALE // (end - start) * (min(checkpoint, end) - start) // _RATE_SCALE
-    ticks = sum(1 for a in (programme, mechanism) for log in data.by_address.get(a, []) if data.time_of(log) <= checkpoint)
+    ticks = sum(1 for a in (programme, mechanism) for log in data.by_address.get(a, []) if data.time_of(log) < checkpoint)
     return max(0, emitted - assigned - ticks)
 
 

@@ -53,6 +53,7 @@ from tpp.base.vocab import (
 from tpp.chain.abi import FunctionAbi, functions_of
 from tpp.chain.artifacts import abi_of
 from tpp.model import kinds
+from tpp.model.kinds import bounty as bounty_kind
 from tpp.model.kinds import checkpoints as checkpoints_kind
 from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.specs.spec import ZERO, GlobalParams, SpecError, SpecFile, check_spec, load_spec
@@ -730,6 +731,8 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
         parts += _kpi_fields(bytes(f["params"]))
     elif kind == "checkpoints" and f.get("params"):
         parts += _checkpoint_fields(bytes(f["params"]))
+    elif kind == "bounty" and f.get("params"):
+        parts += _bounty_fields(bytes(f["params"]))
     elif f.get("params"):
         parts.append(f"parameters 0x{bytes(f['params']).hex()}")
     return parts
@@ -745,6 +748,22 @@ def _checkpoint_fields(params: bytes) -> list[str]:
         f"a checkpoint every {units.format_duration(period)} and at each epoch end",
         f"roots can be challenged for {units.format_duration(window)} with a bond of {units.format_fixed(bond, 18)} ETH",
     ]
+
+
+def _bounty_fields(params: bytes) -> list[str]:
+    """A research bounty's scoring period, duplicate decay, deposit and judges from its `params`."""
+    try:
+        period, decay, deposit, hat, judges = bounty_kind.decode_params(params)
+    except ValueError:
+        return [f"parameters that do not decode as a research bounty's: 0x{params.hex()}"]
+    out = [
+        f"submissions close {units.format_duration(period)} before each epoch end; a duplicate keeps "
+        f"{units.format_bps(decay)} per extra filing; deposit {units.format_fixed(deposit, 18)} ETH"
+    ]
+    if hat:
+        out.append(f"wearers of hat {hat:#x} judge")
+    out += [f"judge {to_checksum_address(j)}" for j in judges]
+    return out
 
 
 def _kpi_fields(params: bytes) -> list[str]:

@@ -51,6 +51,7 @@ _MODULES = (
     "tpp.model.kinds.staking",
     "tpp.model.kinds.kpi_stream",
     "tpp.model.kinds.checkpoints",
+    "tpp.model.kinds.bounty",
 )
 
 

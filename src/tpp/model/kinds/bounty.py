@@ -1,0 +1,60 @@
+"""`bounty`: a competitive research bounty. During an epoch anyone registers a submission (a
+content hash, its author, a refundable deposit); judges give points and mark duplicates; at
+the epoch's end its emission is split by weight, a finding filed n times sharing points x
+decay^(n-1) among the n, so splitting one finding over addresses earns less than filing it
+once; what nobody earns is never minted. Contract: `ResearchBounty.vy`; its scoring period,
+decay, deposit, judge hat and extra judges travel in the spec's `params` (`encode_params`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tpp.model.kinds import MechanismKind
+
+# ResearchBounty.vy's bounds.
+MIN_SCORING_PERIOD = 3600
+MAX_JUDGES = 8
+MAX_SUBMISSIONS = 64
+MAX_POINTS = 100
+MAX_DEPOSIT = (1 << 128) - 1
+
+
+def _word(value: int) -> bytes:
+    return int(value).to_bytes(32, "big")
+
+
+def encode_params(scoring_period: int, decay_bps: int, deposit: int, judge_hat: int = 0, judges: Sequence[str] = ()) -> bytes:
+    """The `params` blob ResearchBounty.initialize decodes: abi.encode(uint256 scoring_period,
+    uint256 decay_bps, uint256 deposit, uint256 judge_hat, address[] judges) — four words, the
+    array's offset (160), its length and one word per judge."""
+    out = _word(scoring_period) + _word(decay_bps) + _word(deposit) + _word(judge_hat) + _word(160) + _word(len(judges))
+    for judge in judges:
+        out += bytes(12) + bytes.fromhex(judge.removeprefix("0x").rjust(40, "0"))
+    return out
+
+
+def decode_params(blob: bytes) -> tuple[int, int, int, int, tuple[str, ...]]:
+    """(scoring_period, decay_bps, deposit, judge_hat, judges) from a `params` blob."""
+    if len(blob) < 192 or len(blob) % 32:
+        raise ValueError(f"bounty parameters are at least six words, not {len(blob)} bytes")
+    words = [int.from_bytes(blob[i : i + 32], "big") for i in range(0, len(blob), 32)]
+    period, decay, deposit, hat, offset, count = words[:6]
+    if offset != 160 or len(words) != 6 + count:
+        raise ValueError("bounty parameters: the judges list does not decode")
+    judges = tuple("0x" + w.to_bytes(32, "big")[12:].hex() for w in words[6:])
+    return period, decay, deposit, hat, judges
+
+
+KIND = MechanismKind(
+    name="bounty",
+    code=5,
+    contract="ResearchBounty",
+    title="researchers' submissions, scored by judges, share each epoch's emission",
+    noun="research bounty",
+    plural="research bounties",
+    target_field="judge",
+    target_hint="who scores the submissions (a judges' Safe; more judges and a judge hat may be listed)",
+    target_label="judged by",
+    implementation_args=lambda handles: (handles["token"].address,),
+    stakes=False,
+)
