@@ -1281,7 +1281,33 @@ def programme_reading(rows: list[Row]) -> str:
   factory, passed on to the mechanism's `initialize` and copied again by the programme's. Slots and
   proxies alone are about 587,000, so the
   {CREATION_LIMIT:,} target is out of reach without fewer contracts or slots per programme
-  (see "Possible savings")."""
+  (see "Possible savings").
+- **Impact checkpoint claims (target ≤ 1.10× Uniswap's MerkleDistributor for the same tree
+  size): {"met" if by["cp-claim-first"].gas <= 1.1 * by["uni-md-claim"].gas else "not met"}.**
+  An account's first claim costs {by["cp-claim-first"].gas:,} against {by["uni-md-claim"].gas:,}
+  ({by["cp-claim-first"].gas / by["uni-md-claim"].gas:.2f}×), both in trees of {MERKLE_LEAVES:,}
+  accounts paying the same token to a new holder. Both verify ten sorted-pair hashes and write one
+  slot from zero (Uniswap a bit in a bitmap word, tpp the account's cumulative amount); tpp adds
+  the clone's delegate call, one slot holding the final root's total, Σ claimed and the pending
+  root's state (read and written: the claims can never exceed the root's total), and the root
+  itself (Uniswap's is immutable). The token is an immutable of the implementation (the Budget's,
+  checked when a clone is initialised), which saved a read. The comparison is least favourable
+  to tpp for a second account in a bitmap word Uniswap has already written:
+  {by["cp-claim-other"].gas:,} against {by["uni-md-claim-word"].gas:,}; tpp pays for cumulative
+  amounts (one claim collects every checkpoint so far: {by["cp-claim-later"].gas:,} for a later
+  checkpoint's increase). Posting a root ({by["cp-post"].gas:,}) mints what accrued into the
+  contract through the EpochMinter and the Budget; a challenge costs {by["cp-challenge"].gas:,}.
+- **Research bounty.** No contract does this to compare with (Code4rena's awards are computed
+  off chain and paid by a multisig). A submission costs {by["rb-submit"].gas:,} (its struct, the
+  duplicate-hash guard), a judge's points {by["rb-score"].gas:,}, a claim {by["rb-claim"].gas:,}.
+  The epoch's split runs inside the `advance()` that opens the next epoch:
+  {by["rb-advance-settle"].gas:,} with {BOUNTY_SUBMISSIONS} submissions against
+  {by["stream-advance"].gas:,} for a stream's switch, so about
+  {(by["rb-advance-settle"].gas - by["stream-advance"].gas) // BOUNTY_SUBMISSIONS:,} per
+  submission (its weight, its author's award and deposit entries, an `Awarded` log); at the cap
+  of 64 submissions that is about
+  {by["stream-advance"].gas + 64 * ((by["rb-advance-settle"].gas - by["stream-advance"].gas) // BOUNTY_SUBMISSIONS):,}
+  gas for the keeper's call."""
 
 
 def gas_section(rows: list[Row], meta: dict, with_anvil: bool, sizes: tuple[int, ...]) -> str:
