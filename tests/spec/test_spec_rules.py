@@ -578,7 +578,7 @@ def test_a_checkpoint_programme_converts_to_its_parameters(tmp_path):
     path = write(tmp_path, checkpoints())
     (cp,) = load_spec(path, now=NOW).to_chain()
     assert (cp.kind, cp.target) == ("checkpoints", SAFE)
-    assert decode_params(cp.params) == (10 * DAY, 2 * DAY, ZK // 2)
+    assert decode_params(cp.params) == (10 * DAY, 2 * DAY, ZK // 2, "0x" + "00" * 20)
     assert "a checkpoint every 10d and at the epoch end; each root can be challenged for 2d with a 0.5 ETH bond" in "\n".join(
         summarize(load_spec(path, now=NOW))
     )
@@ -635,7 +635,7 @@ def test_a_bounty_converts_to_its_parameters(tmp_path):
     path = write(tmp_path, bounty(judge_hat=f'"{HAT}"'))
     (rb,) = load_spec(path, now=NOW).to_chain()
     assert (rb.kind, rb.target) == ("bounty", JUDGE)
-    assert decode_params(rb.params) == (7 * DAY, 9_000, ZK // 100, int(HAT, 16), (STEWARD.lower(),))
+    assert decode_params(rb.params) == (7 * DAY, 9_000, ZK // 100, int(HAT, 16), "0x" + "00" * 20, (STEWARD.lower(),))
     text = "\n".join(summarize(load_spec(path, now=NOW)))
     assert "submissions close 7d before each epoch end; 2 judges and the judge hat's wearers" in text
 

@@ -20,8 +20,8 @@ WINDOW = 3 * DAY
 BOND = 10**17
 
 
-def checkpoint_spec(make_spec, scorer, period=PERIOD, window=WINDOW, bond=BOND, **overrides):
-    return make_spec("checkpoints", scorer, params=encode_params(period, window, bond), dials=(), **overrides)
+def checkpoint_spec(make_spec, scorer, period=PERIOD, window=WINDOW, bond=BOND, gate="0x" + "00" * 20, **overrides):
+    return make_spec("checkpoints", scorer, params=encode_params(period, window, bond, gate), dials=(), **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ DEPOSIT = 10**16
 ZERO = "0x" + "00" * 20
 
 
-def bounty_spec(make_spec, judge, scoring=SCORING, decay=DECAY, deposit=DEPOSIT, hat=0, judges=(), **overrides):
-    return make_spec("bounty", judge, params=encode_params(scoring, decay, deposit, hat, judges), dials=(), **overrides)
+def bounty_spec(make_spec, judge, scoring=SCORING, decay=DECAY, deposit=DEPOSIT, hat=0, judges=(), gate=ZERO, **overrides):
+    params = encode_params(scoring, decay, deposit, hat, judges, gate=gate)
+    return make_spec("bounty", judge, params=params, dials=(), **overrides)
 
 
 @pytest.fixture(scope="module")

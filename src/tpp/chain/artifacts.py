@@ -69,7 +69,12 @@ ARTIFACT_NAMES = ("TppToken", "TppGovernor", "TimelockController")
 # SimulateTxAccessor (a Safe transaction tried in the Safe's own context, then undone).
 SAFE_PACKAGE = "@safe-global/safe-contracts"
 _SAFE_BUILD = "build/artifacts/contracts"
+# The Ethereum Attestation Service (EAS and its SchemaRegistry) as deployed on mainnet, from
+# the package's deployment records: what AttestationGate reads attestations from.
+EAS_PACKAGE = "@ethereum-attestation-service/eas-contracts"
 NPM_ARTIFACTS: dict[str, tuple[str, str]] = {
+    "EAS": (EAS_PACKAGE, "deployments/mainnet/EAS.json"),
+    "SchemaRegistry": (EAS_PACKAGE, "deployments/mainnet/SchemaRegistry.json"),
     "Safe": (SAFE_PACKAGE, f"{_SAFE_BUILD}/Safe.sol/Safe.json"),
     "SafeL2": (SAFE_PACKAGE, f"{_SAFE_BUILD}/SafeL2.sol/SafeL2.json"),
     "SafeProxyFactory": (SAFE_PACKAGE, f"{_SAFE_BUILD}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json"),
@@ -94,6 +99,10 @@ VYPER_CONTRACTS = (
     "KpiStream",
     "ImpactCheckpoints",
     "ResearchBounty",
+    "gates/HatGate",
+    "gates/MerkleGate",
+    "gates/AttestationGate",
+    "gates/GateSet",
     "ProgrammeFactory",
     "MinimalHats",
     "testing/StakeToken",

@@ -66,6 +66,10 @@ interface IBudgetOf:
     def TOKEN() -> address: view
 
 
+interface IGate:
+    def credential(account: address, proof: Bytes[2048]) -> bytes32: view
+
+
 # Longest parameters blob the factory passes (programme_spec.MAX_PARAMS).
 _MAX_PARAMS: constant(uint256) = 2048
 # Deepest Merkle proof accepted (trees of up to 2**32 leaves).
@@ -80,6 +84,8 @@ _AMOUNT96: constant(uint256) = (1 << 96) - 1
 _CLAIMED_SHIFT: constant(uint256) = 96
 _POSTED_SHIFT: constant(uint256) = 192
 _FROZEN_BIT: constant(uint256) = 1 << 240
+# Set when claims must pass the eligibility gate (read from the same slot: ungated claims pay nothing for it).
+_GATED_BIT: constant(uint256) = 1 << 241
 
 # The token every clone pays out: the Budget's (checked when a clone is initialised).
 TOKEN: public(immutable(address))
@@ -116,6 +122,11 @@ claimed: public(HashMap[address, uint256])
 bonds: public(HashMap[address, uint256])
 # Set when the programme settles for the last time (STOP or KILL).
 ended: public(bool)
+# Who may claim (an eligibility gate; empty: anyone in the tree), how many epochs have opened,
+# and which account each credential backs in an epoch: one credential, one claimant per epoch.
+gate: public(address)
+epoch_count: public(uint256)
+credential_holder: public(HashMap[uint256, HashMap[bytes32, address]])
 
 
 event RootPosted:
@@ -174,15 +185,17 @@ def initialize(programme: address, scorer: address, params: Bytes[_MAX_PARAMS]):
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
     @param programme The programme that controls the mechanism.
     @param scorer Posts the roots; not empty.
-    @param params abi.encode(period, dispute_window, bond): seconds between checkpoints (at
-           least an hour), seconds a root can be challenged (at least an hour, shorter than
-           the period) and the native bond a challenge posts (wei, not zero).
+    @param params abi.encode(period, dispute_window, bond, gate): seconds between checkpoints
+           (at least an hour), seconds a root can be challenged (at least an hour, shorter
+           than the period), the native bond a challenge posts (wei, not zero) and an
+           eligibility gate claimants must pass (empty: none).
     """
     assert scorer != empty(address), "checkpoints: zero scorer"
     period: uint256 = 0
     window: uint256 = 0
     bond: uint256 = 0
-    period, window, bond = abi_decode(params, (uint256, uint256, uint256))
+    gate: address = empty(address)
+    period, window, bond, gate = abi_decode(params, (uint256, uint256, uint256, address))
     assert period >= _MIN_PERIOD and period <= c.TIME_MASK, "checkpoints: period out of range"
     assert window >= _MIN_PERIOD, "checkpoints: dispute window under an hour"
     assert window < period, "checkpoints: dispute window not shorter than the period"
@@ -194,6 +207,9 @@ def initialize(programme: address, scorer: address, params: Bytes[_MAX_PARAMS]):
     self.period = period
     self.dispute_window = window
     self.bond = bond
+    if gate != empty(address):
+        self.gate = gate
+        self._state = _GATED_BIT
 
 
 # --- roots ---------------------------------------------------------------------------------------
@@ -310,18 +326,28 @@ def finalise() -> bool:
 
 
 @external
-def claim(account: address, cumulative: uint256, proof: DynArray[bytes32, _MAX_PROOF]) -> uint256:
+def claim(
+    account: address, cumulative: uint256, proof: DynArray[bytes32, _MAX_PROOF], credential_proof: Bytes[2048] = b""
+) -> uint256:
     """
     @notice Pays `account` what the final root gives it beyond what it claimed before;
             anyone may call it on the account's behalf.
     @param account The leaf's account; receives the tokens.
     @param cumulative The leaf's cumulative amount (wei).
     @param proof Sibling hashes from the leaf up to the root.
+    @param credential_proof What the eligibility gate (if any) needs to admit `account`.
     @return Wei paid.
     """
     state: uint256 = self._state
     if (state >> _POSTED_SHIFT) & c.TIME_MASK != 0:
         state = self._promote(state)
+    if state & _GATED_BIT != 0:
+        credential: bytes32 = staticcall IGate(self.gate).credential(account, credential_proof)
+        assert credential != empty(bytes32), "checkpoints: not eligible"
+        epoch: uint256 = self.epoch_count
+        holder: address = self.credential_holder[epoch][credential]
+        assert holder == empty(address) or holder == account, "checkpoints: credential used by another account this epoch"
+        self.credential_holder[epoch][credential] = account
     node: bytes32 = keccak256(abi_encode(self, account, cumulative))
     for sibling: bytes32 in proof:
         if convert(node, uint256) < convert(sibling, uint256):
@@ -386,6 +412,7 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
     self._advance()
     self._settle_epoch()
     emission._switch(minter, start, end, cap)
+    self.epoch_count += 1
 
 
 @external

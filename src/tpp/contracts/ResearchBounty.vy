@@ -63,6 +63,10 @@ interface IBudgetOf:
     def TOKEN() -> address: view
 
 
+interface IGate:
+    def credential(account: address, proof: Bytes[2048]) -> bytes32: view
+
+
 # Longest parameters blob the factory passes (programme_spec.MAX_PARAMS).
 _MAX_PARAMS: constant(uint256) = 2048
 # Most submissions one epoch takes, and most judges listed besides the judge address.
@@ -89,6 +93,10 @@ judge: public(address)
 judges: public(DynArray[address, MAX_JUDGES])
 # A hat whose wearers also judge (0: none), checked at call time against the programme's registry.
 judge_hat: public(uint256)
+# Who may submit (an eligibility gate; empty: anyone), and which account each credential backs
+# in an epoch (epoch number -> credential -> account): one credential, one author per epoch.
+gate: public(address)
+credential_holder: public(HashMap[uint256, HashMap[bytes32, address]])
 # Seconds before an epoch's end when submissions close (judging goes on to the end).
 scoring_period: public(uint256)
 # Share (basis points) a finding keeps for each duplicate beyond the first.
@@ -168,18 +176,22 @@ def initialize(programme: address, judge: address, params: Bytes[_MAX_PARAMS]):
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
     @param programme The programme that controls the bounty.
     @param judge Scores submissions (a judges' Safe, or one judge); not empty.
-    @param params abi.encode(scoring_period, decay_bps, deposit, judge_hat, judges): seconds
-           before each epoch's end when submissions close (at least an hour), the share a
-           finding keeps per duplicate (basis points, below 10_000), the native deposit per
-           submission (wei), a judge hat (0: none) and up to 8 more judges.
+    @param params abi.encode(scoring_period, decay_bps, deposit, judge_hat, gate, judges):
+           seconds before each epoch's end when submissions close (at least an hour), the
+           share a finding keeps per duplicate (basis points, below 10_000), the native
+           deposit per submission (wei), a judge hat (0: none), an eligibility gate for
+           authors (empty: anyone) and up to 8 more judges.
     """
     assert judge != empty(address), "bounty: zero judge"
     period: uint256 = 0
     decay: uint256 = 0
     deposit: uint256 = 0
     hat: uint256 = 0
+    gate: address = empty(address)
     others: DynArray[address, MAX_JUDGES] = []
-    period, decay, deposit, hat, others = abi_decode(params, (uint256, uint256, uint256, uint256, DynArray[address, MAX_JUDGES]))
+    period, decay, deposit, hat, gate, others = abi_decode(
+        params, (uint256, uint256, uint256, uint256, address, DynArray[address, MAX_JUDGES])
+    )
     assert period >= 3600 and period <= c.TIME_MASK, "bounty: scoring period out of range"
     assert decay < c.BPS, "bounty: duplicates must earn less than one finding"
     assert deposit <= c.CAP_MASK, "bounty: deposit out of range"
@@ -190,6 +202,7 @@ def initialize(programme: address, judge: address, params: Bytes[_MAX_PARAMS]):
     self.judge = judge
     self.judges = others
     self.judge_hat = hat
+    self.gate = gate
     self.scoring_period = period
     self.decay_bps = decay
     self.deposit = deposit
@@ -200,7 +213,7 @@ def initialize(programme: address, judge: address, params: Bytes[_MAX_PARAMS]):
 
 @external
 @payable
-def submit(content: bytes32) -> uint256:
+def submit(content: bytes32, proof: Bytes[2048] = b"") -> uint256:
     """
     @notice Registers a submission for the current epoch: the hash of its content, with the
             caller as author; sends exactly `deposit` wei. The hash binds the author:
@@ -208,6 +221,7 @@ def submit(content: bytes32) -> uint256:
             someone who copied the hash (a copy scores nothing); a hash already registered
             this epoch is refused.
     @param content keccak256(abi.encode(author, keccak256(the research input))).
+    @param proof What the gate needs (if there is one) to admit the caller.
     @return The submission's index in this epoch.
     """
     assert emission.minter.address != empty(address), "bounty: no epoch open"
@@ -217,6 +231,13 @@ def submit(content: bytes32) -> uint256:
     assert block.timestamp + self.scoring_period < end, "bounty: submissions closed"
     assert content != empty(bytes32), "bounty: empty content hash"
     epoch: uint256 = self.epoch_number
+    gate: address = self.gate
+    if gate != empty(address):
+        credential: bytes32 = staticcall IGate(gate).credential(msg.sender, proof)
+        assert credential != empty(bytes32), "bounty: not eligible"
+        holder: address = self.credential_holder[epoch][credential]
+        assert holder == empty(address) or holder == msg.sender, "bounty: credential used by another account this epoch"
+        self.credential_holder[epoch][credential] = msg.sender
     assert not self._seen[epoch][content], "bounty: content already submitted"
     self._seen[epoch][content] = True
     assert msg.value == self.deposit, "bounty: wrong deposit"

@@ -451,6 +451,7 @@ class CheckpointsModel(_Model):
     period: OptDuration = None  # between two checkpoints of an epoch (its end is always one)
     dispute_window: OptDuration = None  # after a root is posted, while it can be challenged
     bond: Number = None  # native currency (ETH) a challenge posts, e.g. "0.5"
+    gate: Address = None  # an eligibility gate claimants must pass (a tpp gate contract)
 
 
 class BountyModel(_Model):
@@ -459,6 +460,7 @@ class BountyModel(_Model):
     deposit: Number = None  # native currency (ETH) each submission posts, e.g. "0.01"; "0" for none
     judge_hat: HatId = None  # wearers of this hat judge too
     judges: Optional[list[Address]] = None  # more judges besides `judge` (at most 8)
+    gate: Address = None  # an eligibility gate authors must pass (a tpp gate contract)
 
 
 class _ProgrammeFields(_Model):
@@ -1378,7 +1380,9 @@ def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) ->
             bad(("judges", i), "is the zero address")
     if problems:
         return b""
-    return bounty_kind.encode_params(t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges])
+    return bounty_kind.encode_params(
+        t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges], gate=t.gate or ZERO
+    )
 
 
 def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1429,7 +1433,7 @@ def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]
             bond = int(scaled)
     if problems:
         return b""
-    return cp_kind.encode_params(t.period, t.dispute_window, bond)
+    return cp_kind.encode_params(t.period, t.dispute_window, bond, gate=t.gate or ZERO)
 
 
 def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1691,17 +1695,20 @@ def summarize(spec: SpecFile) -> list[str]:
             gap, count = int.from_bytes(p.params[:32], "big"), int.from_bytes(p.params[64:96], "big")
             out.append(f"  {_n(count, 'candidate')} compete for the KPI; readings at most {units.format_duration(gap)} apart pay")
         if p.kind == "bounty" and p.params:
-            period, decay, deposit, hat, extra = bounty_kind.decode_params(p.params)
+            period, decay, deposit, hat, gate, extra = bounty_kind.decode_params(p.params)
             judges = f"{_n(len(extra) + 1, 'judge')}" + (" and the judge hat's wearers" if hat else "")
+            if int(gate, 16):
+                judges += f"; authors must pass gate {gate}"
             out.append(
                 f"  submissions close {units.format_duration(period)} before each epoch end; {judges}; "
                 f"a duplicate keeps {units.format_bps(decay)} per extra filing; deposit {units.format_fixed(deposit, 18)} ETH"
             )
         if p.kind == "checkpoints" and p.params:
-            period, window, bond = cp_kind.decode_params(p.params)
+            period, window, bond, gate = cp_kind.decode_params(p.params)
             out.append(
                 f"  a checkpoint every {units.format_duration(period)} and at the epoch end; each root can be challenged "
                 f"for {units.format_duration(window)} with a {units.format_fixed(bond, 18)} ETH bond"
+                + (f"; claimants must pass gate {gate}" if int(gate, 16) else "")
             )
         committed += p.lifetime_cap
     intervals = [(e.start, e.end, e.rate) for e in spec.already_admitted] + [

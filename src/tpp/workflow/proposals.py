@@ -741,19 +741,22 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
 def _checkpoint_fields(params: bytes) -> list[str]:
     """A checkpoint programme's period, dispute window and bond read back from its `params`."""
     try:
-        period, window, bond = checkpoints_kind.decode_params(params)
+        period, window, bond, gate = checkpoints_kind.decode_params(params)
     except ValueError:
         return [f"parameters that do not decode as a checkpoint programme's: 0x{params.hex()}"]
-    return [
+    out = [
         f"a checkpoint every {units.format_duration(period)} and at each epoch end",
         f"roots can be challenged for {units.format_duration(window)} with a bond of {units.format_fixed(bond, 18)} ETH",
     ]
+    if int(gate, 16):
+        out.append(f"claimants must pass eligibility gate {to_checksum_address(gate)}")
+    return out
 
 
 def _bounty_fields(params: bytes) -> list[str]:
     """A research bounty's scoring period, duplicate decay, deposit and judges from its `params`."""
     try:
-        period, decay, deposit, hat, judges = bounty_kind.decode_params(params)
+        period, decay, deposit, hat, gate, judges = bounty_kind.decode_params(params)
     except ValueError:
         return [f"parameters that do not decode as a research bounty's: 0x{params.hex()}"]
     out = [
@@ -762,6 +765,8 @@ def _bounty_fields(params: bytes) -> list[str]:
     ]
     if hat:
         out.append(f"wearers of hat {hat:#x} judge")
+    if int(gate, 16):
+        out.append(f"authors must pass eligibility gate {to_checksum_address(gate)}")
     out += [f"judge {to_checksum_address(j)}" for j in judges]
     return out
 

@@ -23,26 +23,36 @@ def _word(value: int) -> bytes:
     return int(value).to_bytes(32, "big")
 
 
-def encode_params(scoring_period: int, decay_bps: int, deposit: int, judge_hat: int = 0, judges: Sequence[str] = ()) -> bytes:
+ZERO = "0x" + "00" * 20
+
+
+def _address(value: str) -> bytes:
+    return bytes(12) + bytes.fromhex(value.removeprefix("0x").rjust(40, "0"))
+
+
+def encode_params(
+    scoring_period: int, decay_bps: int, deposit: int, judge_hat: int = 0, judges: Sequence[str] = (), gate: str = ZERO
+) -> bytes:
     """The `params` blob ResearchBounty.initialize decodes: abi.encode(uint256 scoring_period,
-    uint256 decay_bps, uint256 deposit, uint256 judge_hat, address[] judges) — four words, the
-    array's offset (160), its length and one word per judge."""
-    out = _word(scoring_period) + _word(decay_bps) + _word(deposit) + _word(judge_hat) + _word(160) + _word(len(judges))
+    uint256 decay_bps, uint256 deposit, uint256 judge_hat, address gate, address[] judges) —
+    five words, the array's offset (192), its length and one word per judge."""
+    out = _word(scoring_period) + _word(decay_bps) + _word(deposit) + _word(judge_hat) + _address(gate)
+    out += _word(192) + _word(len(judges))
     for judge in judges:
-        out += bytes(12) + bytes.fromhex(judge.removeprefix("0x").rjust(40, "0"))
+        out += _address(judge)
     return out
 
 
-def decode_params(blob: bytes) -> tuple[int, int, int, int, tuple[str, ...]]:
-    """(scoring_period, decay_bps, deposit, judge_hat, judges) from a `params` blob."""
-    if len(blob) < 192 or len(blob) % 32:
-        raise ValueError(f"bounty parameters are at least six words, not {len(blob)} bytes")
+def decode_params(blob: bytes) -> tuple[int, int, int, int, str, tuple[str, ...]]:
+    """(scoring_period, decay_bps, deposit, judge_hat, gate, judges) from a `params` blob."""
+    if len(blob) < 224 or len(blob) % 32:
+        raise ValueError(f"bounty parameters are at least seven words, not {len(blob)} bytes")
     words = [int.from_bytes(blob[i : i + 32], "big") for i in range(0, len(blob), 32)]
-    period, decay, deposit, hat, offset, count = words[:6]
-    if offset != 160 or len(words) != 6 + count:
-        raise ValueError("bounty parameters: the judges list does not decode")
-    judges = tuple("0x" + w.to_bytes(32, "big")[12:].hex() for w in words[6:])
-    return period, decay, deposit, hat, judges
+    period, decay, deposit, hat, gate, offset, count = words[:7]
+    if offset != 192 or len(words) != 7 + count or gate >> 160:
+        raise ValueError("bounty parameters do not decode (the gate or the judges list)")
+    judges = tuple("0x" + w.to_bytes(32, "big")[12:].hex() for w in words[7:])
+    return period, decay, deposit, hat, "0x" + gate.to_bytes(20, "big").hex(), judges
 
 
 KIND = MechanismKind(

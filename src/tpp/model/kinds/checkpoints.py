@@ -14,18 +14,24 @@ MIN_PERIOD = 3600  # seconds; the dispute window too
 MAX_BOND = (1 << 128) - 1
 
 
-def encode_params(period: int, dispute_window: int, bond: int) -> bytes:
+ZERO = "0x" + "00" * 20
+
+
+def encode_params(period: int, dispute_window: int, bond: int, gate: str = ZERO) -> bytes:
     """The `params` blob ImpactCheckpoints.initialize decodes: abi.encode(uint256 period,
-    uint256 dispute_window, uint256 bond) — three static words."""
-    return b"".join(int(v).to_bytes(32, "big") for v in (period, dispute_window, bond))
+    uint256 dispute_window, uint256 bond, address gate) — four static words."""
+    words = b"".join(int(v).to_bytes(32, "big") for v in (period, dispute_window, bond))
+    return words + bytes(12) + bytes.fromhex(gate.removeprefix("0x").rjust(40, "0"))
 
 
-def decode_params(blob: bytes) -> tuple[int, int, int]:
-    """(period, dispute_window, bond) from a `params` blob (ValueError if it is not three words)."""
-    if len(blob) != 96:
-        raise ValueError(f"checkpoint parameters are 96 bytes (three words), not {len(blob)}")
-    period, window, bond = (int.from_bytes(blob[i : i + 32], "big") for i in (0, 32, 64))
-    return period, window, bond
+def decode_params(blob: bytes) -> tuple[int, int, int, str]:
+    """(period, dispute_window, bond, gate) from a `params` blob (ValueError if it is not four words)."""
+    if len(blob) != 128:
+        raise ValueError(f"checkpoint parameters are 128 bytes (four words), not {len(blob)}")
+    period, window, bond, gate = (int.from_bytes(blob[i : i + 32], "big") for i in (0, 32, 64, 96))
+    if gate >> 160:
+        raise ValueError("checkpoint parameters: the gate is not an address")
+    return period, window, bond, "0x" + gate.to_bytes(20, "big").hex()
 
 
 KIND = MechanismKind(
