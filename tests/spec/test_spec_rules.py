@@ -654,3 +654,24 @@ def test_a_bounty_converts_to_its_parameters(tmp_path):
 def test_bounty_rules_name_the_field(tmp_path, fields, key, fragment):
     error = only_error(write(tmp_path, bounty(**fields)))
     assert error.field == f"programme.rb.bounty.{key}" and fragment in error.message
+
+
+def test_a_gate_goes_where_recipients_enter_or_claim(tmp_path):
+    gate = "0x7000000000000000000000000000000000000007"
+    path = write(tmp_path, programme("pool", kind='"staking"', recipient=None, stake_token=f'"{LP}"', gate=f'"{gate}"'))
+    (pool,) = load_spec(path, now=NOW).to_chain()
+    assert pool.params == bytes(12) + bytes.fromhex(gate[2:])
+    assert f"stakers must pass eligibility gate {gate}" in "\n".join(summarize(load_spec(path, now=NOW)))
+    (cp,) = load_spec(write(tmp_path, checkpoints().replace('scorer = "', f'gate = "{gate}"\nscorer = "')), now=NOW).to_chain()
+    from tpp.model.kinds.checkpoints import decode_params
+
+    assert decode_params(cp.params)[3] == gate.lower()
+    error = only_error(write(tmp_path, programme("s", gate=f'"{gate}"')))
+    assert error.field == "programme.s.gate" and "a stream takes no eligibility gate" in error.message
+    error = only_error(
+        write(tmp_path, programme("z", kind='"staking"', recipient=None, stake_token=f'"{LP}"', gate=f'"{ZERO_ADDRESS}"'))
+    )
+    assert error.field == "programme.z.gate" and "zero address" in error.message
+
+
+ZERO_ADDRESS = "0x" + "00" * 20

@@ -211,3 +211,52 @@ def test_gated_checkpoint_claims_need_a_live_attestation(create, make_spec, firs
     assert cp.claim(alice, 10**18, tree.proof(alice), uid) == 10**18
     service.revoke((schema, (uid, 0)), sender=attester)
     assert gate.credential(alice, uid) == EMPTY
+
+
+def test_a_gated_pool_checks_stakers_where_they_enter_and_claim(
+    create, make_spec, lp_token, deployer, first_epoch, tpp_executor, chain
+):
+    listed, unlisted = chain.actor("pool-listed"), chain.actor("pool-unlisted")
+    gate, proof = merkle_gate([listed])
+    params = bytes(12) + bytes.fromhex(gate.address[2:])
+    ((programme, pool),) = create(make_spec("staking", lp_token.address, params=params, dials=()))
+    assert pool.gate() == gate.address
+    start, _ = first_epoch
+    warp_to(start)
+    programme.advance(sender=tpp_executor)
+    for who in (listed, unlisted):
+        lp_token.mint(who, 10**18, sender=deployer)
+        lp_token.approve(pool.address, 2**256 - 1, sender=who)
+    with boa.reverts("staking: not eligible"):
+        pool.stake(10**18, sender=unlisted)
+    pool.stake(10**18, proof(0), sender=listed)
+    warp_to(start + DAY)
+    with boa.reverts("staking: not eligible"):
+        pool.claim(sender=listed)  # the claim is checked too
+    assert pool.claim(proof(0), sender=listed) > 0
+    pool.withdraw(10**18, sender=listed)  # a withdrawal never is
+
+
+def test_a_gated_pool_binds_a_shared_credential_to_its_first_staker(
+    create, make_spec, lp_token, deployer, first_epoch, tpp_executor, chain
+):
+    shared = boa.loads(SHARED_GATE, name="SharedPoolGate")
+    params = bytes(12) + bytes.fromhex(shared.address[2:])
+    ((programme, pool),) = create(make_spec("staking", lp_token.address, params=params, dials=()))
+    start, end = first_epoch
+    warp_to(start)
+    programme.advance(sender=tpp_executor)
+    first, second = chain.actor("shared-first"), chain.actor("shared-second")
+    for who in (first, second):
+        lp_token.mint(who, 10**18, sender=deployer)
+        lp_token.approve(pool.address, 2**256 - 1, sender=who)
+    pool.stake(10**17, sender=first)
+    pool.stake(10**17, sender=first)
+    with boa.reverts("staking: credential used by another account this epoch"):
+        pool.stake(10**17, sender=second)
+    warp_to(end)
+    programme.advance(sender=tpp_executor)  # the next epoch: the credential is free again
+    assert pool.epoch_count() == 2
+    pool.stake(10**17, sender=second)
+    with boa.reverts("staking: zero gate"):
+        create(make_spec("staking", lp_token.address, params=bytes(32), dials=()))

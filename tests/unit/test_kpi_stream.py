@@ -179,7 +179,7 @@ def test_a_zero_asset_and_parameters_for_other_kinds_are_refused(create, make_sp
         create(kpi_spec(make_spec, "0x" + "00" * 20, [KpiCandidate(safe, subject=safe)]))
     with boa.reverts("stream: takes no parameters"):
         create(make_spec("stream", safe, params=b"\1"))
-    with boa.reverts("staking: takes no parameters"):
+    with boa.reverts("staking: parameters are one gate address"):
         create(make_spec("staking", lp_token.address, params=b"\1", dials=()))
 
 

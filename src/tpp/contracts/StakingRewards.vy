@@ -109,6 +109,17 @@ event Dripped:
     amount: uint256
 
 
+interface IGate:
+    def credential(account: address, proof: Bytes[2048]) -> bytes32: view
+
+
+# Who may stake and claim (an eligibility gate; empty: anyone), how many epochs have opened, and
+# which account each credential backs in an epoch: one credential, one staker per epoch.
+gate: public(address)
+epoch_count: public(uint256)
+credential_holder: public(HashMap[uint256, HashMap[bytes32, address]])
+
+
 @deploy
 def __init__(reward_token: IERC20):
     """
@@ -125,23 +136,32 @@ def initialize(programme: address, stake_token: IERC20, params: Bytes[2048]):
     @notice Sets a fresh clone up. Called once, by the factory, in the cloning transaction.
     @param programme The programme that controls the mechanism.
     @param stake_token The token stakers deposit (an LP token); not empty.
-    @param params Must be empty: a staking pool has no parameters of its own.
+    @param params Empty, or abi.encode(gate): an eligibility gate stakers must pass to stake
+           and to claim.
     """
     assert stake_token.address != empty(address), "staking: zero stake token"
-    assert len(params) == 0, "staking: takes no parameters"
+    assert len(params) == 0 or len(params) == 32, "staking: parameters are one gate address"
     emission._init(programme)
     self.stake_token = stake_token
+    if len(params) == 32:
+        gate: address = abi_decode(params, address)
+        assert gate != empty(address), "staking: zero gate"
+        self.gate = gate
+        emission._clock = emission._clock | emission._GATED_BIT
 
 
 @external
-def stake(amount: uint256):
+def stake(amount: uint256, credential_proof: Bytes[2048] = b""):
     """
     @notice Deposits `amount` of the stake token; rewards accrue from this second on.
     @param amount Stake token units; not zero; the caller has approved them; all stakes
            together stay at most 1e30 units (_MAX_TOTAL_STAKE).
+    @param credential_proof What the pool's eligibility gate (if any) needs to admit the caller.
     """
     assert amount != 0, "staking: zero amount"
     self._update(msg.sender)
+    if emission._clock & emission._GATED_BIT != 0:
+        self._admit(msg.sender, credential_proof)
     staked: uint256 = self.total_staked + amount
     assert staked <= _MAX_TOTAL_STAKE, "staking: total stake above limit"
     self.total_staked = staked
@@ -166,12 +186,15 @@ def withdraw(amount: uint256):
 
 
 @external
-def claim() -> uint256:
+def claim(credential_proof: Bytes[2048] = b"") -> uint256:
     """
     @notice Pays the caller's rewards; drips first if the contract holds too little.
+    @param credential_proof What the pool's eligibility gate (if any) needs to admit the caller.
     @return The amount paid (wei).
     """
     self._update(msg.sender)
+    if emission._clock & emission._GATED_BIT != 0:
+        self._admit(msg.sender, credential_proof)
     scaled: uint256 = self._rewards[msg.sender]
     amount: uint256 = scaled // _ACC_SCALE
     if amount == 0:
@@ -240,6 +263,22 @@ def start_epoch(minter: address, start: uint256, end: uint256, cap: uint256):
             emission._set_held(emission._held() + amount)
             log Dripped(caller=msg.sender, amount=amount)
     emission._switch(minter, start, end, cap)
+    self.epoch_count += 1
+
+
+@internal
+def _admit(account: address, proof: Bytes[2048]):
+    """
+    @dev Reverts unless the gate admits `account` and its credential backs no other account
+         this epoch; binds the credential to `account` for the epoch.
+    """
+    credential: bytes32 = staticcall IGate(self.gate).credential(account, proof)
+    assert credential != empty(bytes32), "staking: not eligible"
+    epoch: uint256 = self.epoch_count
+    holder: address = self.credential_holder[epoch][credential]
+    assert holder == empty(address) or holder == account, "staking: credential used by another account this epoch"
+    if holder == empty(address):
+        self.credential_holder[epoch][credential] = account
 
 
 @external

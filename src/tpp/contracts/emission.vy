@@ -21,7 +21,8 @@ _RATE_SCALE: constant(uint256) = 10**18
 # Dial name of the throttle: share (basis points) of the unlocking emission passed on.
 _THROTTLE: constant(bytes32) = keccak256("throttle_bps")
 # Clock layout: bits 0..47 last update, 48..95 epoch start, 96..143 epoch end (48-bit times,
-# masked with c.TIME_MASK), 144..159 throttle (basis points, masked with c.WORD16), bit 160 halted.
+# masked with c.TIME_MASK), 144..159 throttle (basis points, masked with c.WORD16), bit 160
+# halted, bits 161.. the mechanism's flags.
 # Bit offset of the epoch start in the clock.
 _START_SHIFT: constant(uint256) = 48
 # Bit offset of the epoch end in the clock.
@@ -30,6 +31,10 @@ _END_SHIFT: constant(uint256) = 96
 _THROTTLE_SHIFT: constant(uint256) = 144
 # Set while the guardian (or a kill) halts accrual.
 _HALTED_BIT: constant(uint256) = 1 << 160
+# Bits 161..255: the mechanism's own flags (a gated pool), kept across epochs; read with the
+# clock at no extra cost.
+_GATED_BIT: constant(uint256) = 1 << 161
+_FLAGS: constant(uint256) = ~((1 << 161) - 1)
 # Flows layout: bits 0..126 wei accrued against the current minter, bits 127..253 wei the
 # mechanism holds for its users (staking: dripped minus paid), bit 255 always set so that
 # no write to the slot is a (four times dearer) write from zero.
@@ -333,7 +338,7 @@ def _switch(minter: address, start: uint256, end: uint256, cap: uint256):
     self._flows = _FLOWS_SET | (self._flows & (_AMOUNT_MASK << _HELD_SHIFT))
     self.minted_current = 0
     clock: uint256 = self._clock
-    self._clock = (clock & (_HALTED_BIT | (c.WORD16 << _THROTTLE_SHIFT))) | (end << _END_SHIFT) | (start << _START_SHIFT) | max(block.timestamp, start)
+    self._clock = (clock & (_FLAGS | _HALTED_BIT | (c.WORD16 << _THROTTLE_SHIFT))) | (end << _END_SHIFT) | (start << _START_SHIFT) | max(block.timestamp, start)
 
 
 @internal

@@ -34,7 +34,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, Optional
 
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from pydantic import BaseModel, BeforeValidator, ConfigDict, TypeAdapter, ValidationError, ValidationInfo, create_model
 
 from tpp.base import units, vocab
@@ -451,7 +451,6 @@ class CheckpointsModel(_Model):
     period: OptDuration = None  # between two checkpoints of an epoch (its end is always one)
     dispute_window: OptDuration = None  # after a root is posted, while it can be challenged
     bond: Number = None  # native currency (ETH) a challenge posts, e.g. "0.5"
-    gate: Address = None  # an eligibility gate claimants must pass (a tpp gate contract)
 
 
 class BountyModel(_Model):
@@ -460,7 +459,6 @@ class BountyModel(_Model):
     deposit: Number = None  # native currency (ETH) each submission posts, e.g. "0.01"; "0" for none
     judge_hat: HatId = None  # wearers of this hat judge too
     judges: Optional[list[Address]] = None  # more judges besides `judge` (at most 8)
-    gate: Address = None  # an eligibility gate authors must pass (a tpp gate contract)
 
 
 class _ProgrammeFields(_Model):
@@ -485,6 +483,8 @@ class _ProgrammeFields(_Model):
     pause: Optional[PauseModel] = None
     dials: Optional[dict[str, DialModel]] = None
     kpi: Optional[KpiModel] = None  # kpi_stream only: the gap and the candidates
+    # An eligibility gate (a tpp gate contract) stakers, claimants or authors must pass.
+    gate: Address = None
     checkpoints: Optional[CheckpointsModel] = None  # checkpoints only: period, dispute window, bond
     bounty: Optional[BountyModel] = None  # bounty only: scoring period, duplicate decay, deposit, judges
 
@@ -1309,6 +1309,8 @@ def _programme_rules(
 
 # The kinds that take parameters: the table that holds them, and how it is checked and encoded.
 _PARAM_TABLES = {"kpi_stream": "kpi", "checkpoints": "checkpoints", "bounty": "bounty"}
+# The kinds whose recipients enter or claim, and so may be gated (spec key `gate`).
+_GATED_KINDS = ("staking", "checkpoints", "bounty")
 
 
 def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1318,6 +1320,14 @@ def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> b
         if m.kind != kind and getattr(m, table) is not None:
             noun = kinds.get(m.kind).noun if m.kind else "programme"
             err((table,), f'belongs to {kinds.get(kind).plural} (kind = "{kind}"), not to a {noun}')
+    gate = m.gate or ZERO
+    if m.gate == ZERO:
+        err(("gate",), "is the zero address: leave `gate` out for a programme anyone may use")
+    elif m.gate and m.kind not in _GATED_KINDS:
+        noun = kinds.get(m.kind).noun if m.kind else "programme"
+        err(("gate",), f"a {noun} takes no eligibility gate: who it pays is fixed by the vote (gated: {', '.join(_GATED_KINDS)})")
+    if m.kind == "staking":
+        return bytes(12) + bytes.fromhex(gate[2:]) if int(gate, 16) else b""
     if m.kind == "kpi_stream":
         return _kpi_params(m, err, failed)
     if m.kind == "checkpoints":
@@ -1381,7 +1391,7 @@ def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) ->
     if problems:
         return b""
     return bounty_kind.encode_params(
-        t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges], gate=t.gate or ZERO
+        t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges], gate=m.gate or ZERO
     )
 
 
@@ -1433,7 +1443,7 @@ def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]
             bond = int(scaled)
     if problems:
         return b""
-    return cp_kind.encode_params(t.period, t.dispute_window, bond, gate=t.gate or ZERO)
+    return cp_kind.encode_params(t.period, t.dispute_window, bond, gate=m.gate or ZERO)
 
 
 def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
@@ -1694,6 +1704,8 @@ def summarize(spec: SpecFile) -> list[str]:
         if p.kind == "kpi_stream" and p.params:
             gap, count = int.from_bytes(p.params[:32], "big"), int.from_bytes(p.params[64:96], "big")
             out.append(f"  {_n(count, 'candidate')} compete for the KPI; readings at most {units.format_duration(gap)} apart pay")
+        if p.kind == "staking" and p.params:
+            out.append(f"  stakers must pass eligibility gate {to_checksum_address(p.params[12:32])}")
         if p.kind == "bounty" and p.params:
             period, decay, deposit, hat, gate, extra = bounty_kind.decode_params(p.params)
             judges = f"{_n(len(extra) + 1, 'judge')}" + (" and the judge hat's wearers" if hat else "")

@@ -727,7 +727,13 @@ def _spec_fields(f: dict[str, Any], payload: Payload, amount) -> list[str]:
     for name, initial, lower, upper, step, cooldown in f["dials"]:
         label = DIAL_NAMES.get(bytes(name), "0x" + bytes(name).hex())
         parts.append(f"dial {label} {bps(initial)} in {bps(lower)}..{bps(upper)} step {bps(step)} cooldown {dur(cooldown)}")
-    if kind == "kpi_stream" and f.get("params"):
+    if kind == "staking" and f.get("params"):
+        gate = bytes(f["params"])
+        if len(gate) == 32 and not any(gate[:12]):
+            parts.append(f"stakers must pass eligibility gate {to_checksum_address(gate[12:])}")
+        else:
+            parts.append(f"parameters that do not decode as a staking pool's gate: 0x{gate.hex()}")
+    elif kind == "kpi_stream" and f.get("params"):
         parts += _kpi_fields(bytes(f["params"]))
     elif kind == "checkpoints" and f.get("params"):
         parts += _checkpoint_fields(bytes(f["params"]))
