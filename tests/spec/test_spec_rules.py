@@ -675,3 +675,23 @@ def test_a_gate_goes_where_recipients_enter_or_claim(tmp_path):
 
 
 ZERO_ADDRESS = "0x" + "00" * 20
+
+
+# --- KPI streams ----------------------------------------------------------------------------------
+
+
+def kpi_stream(**candidate: str | None) -> str:
+    fields = {"recipient": f'"{SAFE}"', "subject": f'"{STEWARD}"', "threshold": '"1000"'}
+    fields.update(candidate)
+    body = "\n".join(f"{k} = {v}" for k, v in fields.items() if v is not None)
+    head = programme("kp", kind='"kpi_stream"', recipient=None, asset=f'"{LP}"')
+    return head + '[programme.kp.kpi]\nmax_gap = "6h"\n[[programme.kp.kpi.candidate]]\n' + body + "\n"
+
+
+def test_a_kpi_stream_converts_and_its_rules_name_the_candidate_field(tmp_path):
+    (kp,) = load_spec(write(tmp_path, kpi_stream()), now=NOW).to_chain()
+    assert (kp.kind, kp.target) == ("kpi_stream", LP) and len(kp.params) == 3 * 32 + 6 * 32
+    error = only_error(write(tmp_path, kpi_stream(threshold='"-1"')))
+    assert error.field == "programme.kp.kpi.candidate[0].threshold" and "non-negative" in error.message
+    error = only_error(write(tmp_path, kpi_stream(read='"view"', subject=None, function='"totalAssets()"')))
+    assert error.field == "programme.kp.kpi.candidate[0].reader" and 'read = "view"' in error.message

@@ -1337,6 +1337,18 @@ def _kind_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> b
     return b""
 
 
+class _Table:
+    """One kind's parameters table under check: its problems go to `err` under the table's
+    key, and are counted so the caller encodes nothing when there were any."""
+
+    def __init__(self, key: str, err: Callable[..., None]):
+        self.key, self.err, self.problems = key, err, 0
+
+    def bad(self, path: tuple, message: str) -> None:
+        self.problems += 1
+        self.err((self.key,) + path, message)
+
+
 def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> bytes:
     """[programme.NAME.bounty] checked as ResearchBounty.initialize checks it."""
     if m.bounty is None:
@@ -1344,13 +1356,8 @@ def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) ->
             err(("kind",), "a research bounty needs a [programme.NAME.bounty] table: scoring_period, duplicate_decay, deposit")
         return b""
     t = m.bounty
-    base = ("bounty",)
-    problems = 0
-
-    def bad(path: tuple, message: str) -> None:
-        nonlocal problems
-        problems += 1
-        err(base + path, message)
+    table = _Table("bounty", err)
+    bad = table.bad
 
     if t.scoring_period is None:
         bad(("scoring_period",), 'is required: how long before each epoch\'s end submissions close for judging (e.g. "14d")')
@@ -1388,7 +1395,7 @@ def _bounty_params(m: Any, err: Callable[..., None], failed: Collection[str]) ->
     for i, judge in enumerate(judges):
         if judge in (None, ZERO):
             bad(("judges", i), "is the zero address")
-    if problems:
+    if table.problems:
         return b""
     return bounty_kind.encode_params(
         t.scoring_period, t.duplicate_decay, deposit, t.judge_hat or 0, [j or ZERO for j in judges], gate=m.gate or ZERO
@@ -1402,13 +1409,10 @@ def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]
             err(("kind",), "a checkpoint programme needs a [programme.NAME.checkpoints] table: period, dispute_window, bond")
         return b""
     t = m.checkpoints
-    base = ("checkpoints",)
-    problems = 0
+    table = _Table("checkpoints", err)
 
     def bad(path: str, message: str) -> None:
-        nonlocal problems
-        problems += 1
-        err(base + (path,), message)
+        table.bad((path,), message)
 
     hour = units.format_duration(cp_kind.MIN_PERIOD)
     period_ok = t.period is not None and cp_kind.MIN_PERIOD <= t.period <= UINT48
@@ -1441,7 +1445,7 @@ def _checkpoint_params(m: Any, err: Callable[..., None], failed: Collection[str]
             bad("bond", "is too large")
         else:
             bond = int(scaled)
-    if problems:
+    if table.problems:
         return b""
     return cp_kind.encode_params(t.period, t.dispute_window, bond, gate=m.gate or ZERO)
 
@@ -1454,13 +1458,8 @@ def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> by
             err(("kind",), "a KPI stream needs a [programme.NAME.kpi] table: max_gap and one [[…kpi.candidate]] per candidate")
         return b""
     k = m.kpi
-    base = ("kpi",)
-    problems = 0
-
-    def bad(path: tuple, message: str) -> None:
-        nonlocal problems
-        problems += 1
-        err(base + path, message)
+    table = _Table("kpi", err)
+    bad = table.bad
 
     if k.max_gap is None:
         bad(("max_gap",), 'is required: the longest interval between two readings that still pays (e.g. "6h")')
@@ -1518,7 +1517,7 @@ def _kpi_params(m: Any, err: Callable[..., None], failed: Collection[str]) -> by
                 threshold=int(scaled),
             )
         )
-    if problems:
+    if table.problems:
         return b""
     return kpi_kind.encode_params(k.max_gap or 0, out)
 
