@@ -11,9 +11,10 @@ import pytest
 
 from tests.cli.test_check_cli import run as run_cli
 from tpp.base.errors import UserError
+from tpp.model.impact import split as _split
 from tpp.specs.spec import SpecError
 from tpp.system.stack import WAD
-from tpp.workflow.checkpoints import _split, load_rules, posted_roots, score_checkpoint
+from tpp.workflow.checkpoints import load_rules, posted_roots, score_checkpoint
 
 
 def test_the_posted_root_is_recomputed_from_the_index_alone(story):

@@ -537,10 +537,7 @@ def _run(chain, config, rng, moments, on_moment, on_day, recorder, logs, workdir
 
 
 def _content(author: str, text: str) -> bytes:
-    """A submission's content hash: keccak256(abi.encode(author, text)), binding its author."""
-    from eth_utils import keccak
-
-    return keccak(bytes(12) + bytes.fromhex(author.removeprefix("0x")) + keccak(text=text))
+    return bounty_kind.content_hash(author, text)
 
 
 def _first_sybil() -> int:

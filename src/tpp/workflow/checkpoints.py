@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -43,14 +43,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tpp.base import units
 from tpp.base.errors import UserError
+from tpp.model import impact
 from tpp.model.merkle import MerkleTree
 from tpp.specs.spec import LineIndex, Problem, SpecError, pydantic_problems
 from tpp.workflow.provenance import IndexData, _transfer
 
 __all__ = ["CheckpointScore", "ScoringRules", "load_rules", "score_checkpoint"]
 
-METRICS = ("volume", "transactions", "active_days")
-DAY = 86_400
+METRICS = impact.METRICS
 _RATE_SCALE = 10**18  # emission.vy's fixed-point scale of the per-second rate
 
 
@@ -152,20 +152,6 @@ def load_rules(path: Path) -> ScoringRules:
 
 
 @dataclass
-class Participant:
-    account: str
-    transactions: int = 0
-    volume: int = 0
-    days: set[int] = field(default_factory=set)
-    eligible: bool = False
-    award: int = 0
-    cumulative: int = 0
-
-    def metric(self, name: str) -> int:
-        return {"volume": self.volume, "transactions": self.transactions, "active_days": len(self.days)}[name]
-
-
-@dataclass
 class CheckpointScore:
     programme: str
     mechanism: str
@@ -173,7 +159,7 @@ class CheckpointScore:
     period_start: int
     award: int
     tree: MerkleTree
-    participants: list[Participant]
+    participants: list[impact.Activity]
     rules_hash: bytes
     data_hash: bytes
     transfers: int
@@ -224,27 +210,6 @@ def _mechanism_of(data: IndexData, programme: str) -> tuple[str, str]:
     raise UserError(f"{programme!r}: no checkpoint programme with that name or address in {data.path}")
 
 
-def _split(award: int, weights: dict[str, int], cap: int) -> dict[str, int]:
-    """`award` split in proportion to `weights`, no one above `cap`: whoever the proportional
-    split would put above the cap gets the cap, and the rest is split again among the others
-    (floored; the dust stays unassigned)."""
-    out = dict.fromkeys(weights, 0)
-    open_ = {a: w for a, w in weights.items() if w > 0}
-    left = award
-    while open_ and left > 0:
-        total = sum(open_.values())
-        capped = {a for a, w in open_.items() if left * w // total >= cap - out[a]}
-        if not capped:
-            for a, w in open_.items():
-                out[a] += left * w // total
-            break
-        for a in capped:
-            left -= cap - out[a]
-            out[a] = cap
-            del open_[a]
-    return out
-
-
 def score_checkpoint(
     data: IndexData,
     programme: str,
@@ -280,37 +245,28 @@ def score_checkpoint(
             "(a staking pool's stake token)"
         )
 
-    counted = set(rules.counterparties)
     excluded = set(rules.exclude) | {"0x" + "00" * 20, mechanism, programme_address}
-    people: dict[str, Participant] = {}
+    transfers: list[tuple[int, str, str, int]] = []
     lines: list[str] = []
     for log in data.events("Transfer", address=rules.activity):
         t = data.time_of(log)
         if not period_start <= t < checkpoint:
             continue
         sender, to, value = _transfer(log)
-        if counted and to not in counted:
+        if rules.counterparties and to not in rules.counterparties:
             continue
         lines.append(f"{log.block},{log.index},{log.tx},{sender},{to},{value}")
-        if sender in excluded:
-            continue
-        p = people.setdefault(sender, Participant(sender))
-        p.transactions += 1
-        p.volume += value
-        p.days.add(t // DAY)
-    for p in people.values():
-        p.eligible = p.transactions >= rules.min_transactions and len(p.days) >= rules.min_active_days
-
+        transfers.append((t, sender, to, value))
+    people = impact.tally(
+        transfers,
+        start=period_start,
+        end=checkpoint,
+        excluded=excluded,
+        min_transactions=rules.min_transactions,
+        min_active_days=rules.min_active_days,
+    )
     award = _award(data, mechanism, rules, checkpoint, sum(prior.values()))
-    weights = {p.account: p.metric(rules.metric) for p in people.values() if p.eligible}
-    cap = award * rules.max_share_bps // 10_000
-    for account, amount in _split(award, weights, cap).items():
-        people[account].award = amount
-    cumulative = dict(prior)
-    for p in people.values():
-        if p.award:
-            cumulative[p.account] = cumulative.get(p.account, 0) + p.award
-        p.cumulative = cumulative.get(p.account, 0)
+    cumulative = impact.award_accounts(people, award, rules.metric, rules.max_share_bps, prior)
     if not cumulative:
         raise UserError(
             f"nobody is eligible at {units.format_date(checkpoint)} ({len(people)} account(s) active, "

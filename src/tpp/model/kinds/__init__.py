@@ -16,7 +16,26 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MechanismKind", "all_kinds", "by_code", "get", "names"]
+__all__ = ["ZERO_ADDRESS", "MechanismKind", "abi_address", "abi_word", "all_kinds", "by_code", "get", "names", "word_address"]
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def abi_word(value: int) -> bytes:
+    """One ABI word: an unsigned integer, big-endian, 32 bytes (the kinds' `params` blobs)."""
+    return int(value).to_bytes(32, "big")
+
+
+def abi_address(value: str) -> bytes:
+    """One ABI word holding an address (0x-prefixed hex, left-padded)."""
+    return bytes(12) + bytes.fromhex(value.removeprefix("0x").rjust(40, "0"))
+
+
+def word_address(word: int, what: str) -> str:
+    """The address an ABI word holds (ValueError naming `what` if its high bits are set)."""
+    if word >> 160:
+        raise ValueError(f"{what} is not an address")
+    return "0x" + word.to_bytes(20, "big").hex()
 
 
 @dataclass(frozen=True)

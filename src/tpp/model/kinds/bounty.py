@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tpp.model.kinds import MechanismKind
+from eth_utils import keccak
+
+from tpp.model.kinds import ZERO_ADDRESS, MechanismKind, word_address
+from tpp.model.kinds import abi_address as _address
+from tpp.model.kinds import abi_word as _word
 
 # ResearchBounty.vy's bounds.
 MIN_SCORING_PERIOD = 3600
@@ -19,15 +23,7 @@ MAX_POINTS = 100
 MAX_DEPOSIT = (1 << 128) - 1
 
 
-def _word(value: int) -> bytes:
-    return int(value).to_bytes(32, "big")
-
-
-ZERO = "0x" + "00" * 20
-
-
-def _address(value: str) -> bytes:
-    return bytes(12) + bytes.fromhex(value.removeprefix("0x").rjust(40, "0"))
+ZERO = ZERO_ADDRESS
 
 
 def encode_params(
@@ -49,10 +45,16 @@ def decode_params(blob: bytes) -> tuple[int, int, int, int, str, tuple[str, ...]
         raise ValueError(f"bounty parameters are at least seven words, not {len(blob)} bytes")
     words = [int.from_bytes(blob[i : i + 32], "big") for i in range(0, len(blob), 32)]
     period, decay, deposit, hat, gate, offset, count = words[:7]
-    if offset != 192 or len(words) != 7 + count or gate >> 160:
-        raise ValueError("bounty parameters do not decode (the gate or the judges list)")
-    judges = tuple("0x" + w.to_bytes(32, "big")[12:].hex() for w in words[7:])
-    return period, decay, deposit, hat, "0x" + gate.to_bytes(20, "big").hex(), judges
+    if offset != 192 or len(words) != 7 + count:
+        raise ValueError("bounty parameters do not decode (the judges list)")
+    judges = tuple(word_address(w, "a judge") for w in words[7:])
+    return period, decay, deposit, hat, word_address(gate, "bounty parameters: the gate"), judges
+
+
+def content_hash(author: str, text: str) -> bytes:
+    """A submission's content hash as ResearchBounty.submit expects it:
+    keccak256(abi.encode(author, keccak256(text))), so the hash names its author."""
+    return keccak(_address(author) + keccak(text=text))
 
 
 KIND = MechanismKind(

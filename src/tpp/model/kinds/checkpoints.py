@@ -7,21 +7,20 @@ Contract: `ImpactCheckpoints.vy`; its period, window and bond travel in the spec
 
 from __future__ import annotations
 
-from tpp.model.kinds import MechanismKind
+from tpp.model.kinds import ZERO_ADDRESS, MechanismKind, abi_address, abi_word, word_address
 
 # ImpactCheckpoints.vy's bounds.
 MIN_PERIOD = 3600  # seconds; the dispute window too
 MAX_BOND = (1 << 128) - 1
 
 
-ZERO = "0x" + "00" * 20
+ZERO = ZERO_ADDRESS
 
 
 def encode_params(period: int, dispute_window: int, bond: int, gate: str = ZERO) -> bytes:
     """The `params` blob ImpactCheckpoints.initialize decodes: abi.encode(uint256 period,
     uint256 dispute_window, uint256 bond, address gate) — four static words."""
-    words = b"".join(int(v).to_bytes(32, "big") for v in (period, dispute_window, bond))
-    return words + bytes(12) + bytes.fromhex(gate.removeprefix("0x").rjust(40, "0"))
+    return b"".join(abi_word(v) for v in (period, dispute_window, bond)) + abi_address(gate)
 
 
 def decode_params(blob: bytes) -> tuple[int, int, int, str]:
@@ -29,9 +28,7 @@ def decode_params(blob: bytes) -> tuple[int, int, int, str]:
     if len(blob) != 128:
         raise ValueError(f"checkpoint parameters are 128 bytes (four words), not {len(blob)}")
     period, window, bond, gate = (int.from_bytes(blob[i : i + 32], "big") for i in (0, 32, 64, 96))
-    if gate >> 160:
-        raise ValueError("checkpoint parameters: the gate is not an address")
-    return period, window, bond, "0x" + gate.to_bytes(20, "big").hex()
+    return period, window, bond, word_address(gate, "checkpoint parameters: the gate")
 
 
 KIND = MechanismKind(

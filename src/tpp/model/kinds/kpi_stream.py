@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tpp.model.kinds import MechanismKind
+from tpp.model.kinds import ZERO_ADDRESS, MechanismKind, word_address
+from tpp.model.kinds import abi_address as _address
+from tpp.model.kinds import abi_word as _word
 
 # How a candidate's KPI is read (KpiStream.vy's READ_*).
 READERS = {"balance": 1, "feed": 2, "view": 3}
 MAX_CANDIDATES = 8
-ZERO = "0x" + "00" * 20
+ZERO = ZERO_ADDRESS
 
 
 @dataclass(frozen=True)
@@ -29,14 +31,6 @@ class KpiCandidate:
         return (self.recipient, READERS[self.read], self.reader, self.subject, self.selector, self.threshold)
 
 
-def _word(value: int) -> bytes:
-    return int(value).to_bytes(32, "big")
-
-
-def _address(value: str) -> bytes:
-    return bytes(12) + bytes.fromhex(value.removeprefix("0x").rjust(40, "0"))
-
-
 def encode_params(max_gap: int, candidates: tuple[KpiCandidate, ...] | list[KpiCandidate]) -> bytes:
     """The `params` blob KpiStream.initialize decodes: abi.encode(uint256 max_gap,
     (address,uint8,address,address,bytes4,uint256)[] candidates) — static tuples, so the
@@ -49,6 +43,33 @@ def encode_params(max_gap: int, candidates: tuple[KpiCandidate, ...] | list[KpiC
         out += _address(c.recipient) + _word(READERS[c.read]) + _address(c.reader) + _address(c.subject)
         out += selector + bytes(28) + _word(c.threshold)
     return out
+
+
+def decode_params(blob: bytes) -> tuple[int, tuple[KpiCandidate, ...]]:
+    """(max_gap, candidates) from a `params` blob (ValueError if it does not decode)."""
+    if len(blob) < 96 or len(blob) % 32:
+        raise ValueError(f"KPI parameters are at least three words, not {len(blob)} bytes")
+    words = [int.from_bytes(blob[i : i + 32], "big") for i in range(0, len(blob), 32)]
+    max_gap, offset, count = words[:3]
+    if offset != 64 or len(words) != 3 + 6 * count:
+        raise ValueError("KPI parameters do not decode (the candidates list)")
+    reads = {code: name for name, code in READERS.items()}
+    out = []
+    for i in range(count):
+        recipient, read, reader, subject, selector, threshold = words[3 + 6 * i : 9 + 6 * i]
+        if read not in reads:
+            raise ValueError(f"KPI parameters: candidate {i}'s reader kind {read} is unknown")
+        out.append(
+            KpiCandidate(
+                word_address(recipient, f"candidate {i}'s recipient"),
+                reads[read],
+                word_address(subject, f"candidate {i}'s subject"),
+                word_address(reader, f"candidate {i}'s reader"),
+                selector.to_bytes(32, "big")[:4],
+                threshold,
+            )
+        )
+    return max_gap, tuple(out)
 
 
 KIND = MechanismKind(
