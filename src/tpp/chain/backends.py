@@ -177,6 +177,10 @@ class Chain(abc.ABC):
         """Set an account's native balance (local chains only: deposits and bonds in stories)."""
         raise UserError(f"chain: cannot set balances on {self.backend}")
 
+    def transaction_count(self) -> int:
+        """Transactions sent on this chain so far (the simulator's count of agent actions)."""
+        raise UserError(f"chain: {self.backend} does not count its transactions")
+
     def add_account(self, account: Any) -> str:
         """Add a signing account (eth_account LocalAccount) to a network chain."""
         raise TypeError(f"chain: {self.backend} has no signing accounts")
@@ -424,11 +428,17 @@ class AnvilChain(NetworkChain):
     backend = "anvil"
     is_local = True
 
+    warps = 0  # blocks mined by time travel, not by a transaction
+
     def _new_actor(self, name: str) -> str:
         account = Account.from_key(actor_key(name))
         self.env.add_account(account)
         rpc_call(str(self.url), "anvil_setBalance", [account.address, hex(ACTOR_FUNDING)])
         return str(account.address)
+
+    def transaction_count(self) -> int:
+        # anvil mines one block per transaction; time travel mines one block more.
+        return int(rpc_call(str(self.url), "eth_blockNumber", []), 16) - self.warps
 
     def fund(self, address: str, wei: int) -> None:
         rpc_call(str(self.url), "anvil_setBalance", [address, hex(wei)])
@@ -437,6 +447,7 @@ class AnvilChain(NetworkChain):
     def _warp(self, seconds: int) -> None:
         rpc_call(str(self.url), "evm_increaseTime", [seconds])
         rpc_call(str(self.url), "evm_mine", [])
+        self.warps += 1
         self.env._reset_fork()
 
 
@@ -453,6 +464,9 @@ class EngineChain(Chain):
 
     def fund(self, address: str, wei: int) -> None:
         self.env.engine.set_balance(address, wei)
+
+    def transaction_count(self) -> int:
+        return self.env.transactions
 
     def set_sender(self, address: str) -> None:
         self.env.sender = address

@@ -91,10 +91,10 @@ class RevmEngine:
             raise _revm_failure(exc) from None
         return to_checksum_address(address)
 
-    def transact(self, sender: str, to: str, data: bytes) -> tuple[bytes, list]:
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bytes, list]:
         evm = self.evm
         try:
-            out = evm.message_call(sender, to, data, gas=GAS_LIMIT)
+            out = evm.message_call(sender, to, data, value=value or None, gas=GAS_LIMIT)
         except RuntimeError as exc:
             raise _revm_failure(exc) from None
         result = evm.result
@@ -179,15 +179,17 @@ class PyEvmEngine:
             raise (reverted_with(bytes(data)) if data else Reverted(f"deployment failed: {exc}")) from None
         return to_checksum_address(str(address))
 
-    def _execute(self, sender: str, to: str, data: bytes, modifying: bool):
-        computation = self.env.execute_code(to_address=to, sender=sender, data=data, gas=GAS_LIMIT, is_modifying=modifying)
+    def _execute(self, sender: str, to: str, data: bytes, modifying: bool, value: int = 0):
+        computation = self.env.execute_code(
+            to_address=to, sender=sender, data=data, gas=GAS_LIMIT, value=value, is_modifying=modifying
+        )
         if computation.is_error:
             output = bytes(computation.output or b"")
             raise reverted_with(output) if output or _is_revert(computation) else Reverted(f"halted: {computation.error}", output)
         return computation
 
-    def transact(self, sender: str, to: str, data: bytes) -> tuple[bytes, list]:
-        computation = self._execute(sender, to, data, True)
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0) -> tuple[bytes, list]:
+        computation = self._execute(sender, to, data, True, value)
         return computation.output, computation.get_log_entries()
 
     def call(self, sender: str, to: str, data: bytes) -> bytes:

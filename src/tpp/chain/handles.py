@@ -45,7 +45,7 @@ class Function:
     def prepare_calldata(self, *args: Any) -> bytes:
         return self._resolve(args).encode(*args)
 
-    def __call__(self, *args: Any, sender: Any = None) -> Any:
+    def __call__(self, *args: Any, sender: Any = None, value: int = 0) -> Any:
         call = self._calls.get(len(args))
         if call is None:
             raise self._arity_error(args)
@@ -55,7 +55,10 @@ class Function:
         env = contract._env
         who = env.sender if sender is None else (sender if isinstance(sender, str) else str(plain(sender)))
         try:
-            out = env.engine.call(who, contract.address, data) if is_view else env.transact(who, contract.address, data)
+            if is_view:
+                out = env.engine.call(who, contract.address, data)
+            else:
+                out = env.transact(who, contract.address, data, value)
         except Reverted as exc:
             raise Reverted(exc.reason, exc.data, f"{contract._contract_name}.{self.name}") from None
         if returns and len(out) < 32:
@@ -101,8 +104,9 @@ class EngineEnv:
         self.record_logs = record_logs
         self.logs: list[RawLog] = []
 
-    def transact(self, sender: str, to: str, data: bytes) -> bytes:
-        out, logs = self.engine.transact(sender, to, data)
+    def transact(self, sender: str, to: str, data: bytes, value: int = 0) -> bytes:
+        """Send a transaction (with `value` native wei, for payable functions)."""
+        out, logs = self.engine.transact(sender, to, data, value)
         self.transactions += 1
         if self.record_logs and logs:
             self.logs.extend(self.engine.raw_logs(logs))
