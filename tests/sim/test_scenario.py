@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tpp.base.units import parse_date
+from tpp.sim.runner import run_scenario
 from tpp.sim.scenario import (
     DelegateRule,
     Delegates,
@@ -492,7 +493,7 @@ RULES = [
         'exit_below = "20%"',
         'exit_below = "20%"\naddresses = 3',
         "agents[1].addresses",
-        "does not apply to mercenary agents (it is for sybil agents)",
+        "does not apply to mercenary agents (it is for sybil, wash_trader and duplicate_filer agents)",
     ),
     (
         'name = "farmers"',
@@ -528,7 +529,7 @@ RULES = [
         'arrive_before_end = "3d"',
         "addresses = 3",
         "agents[3].addresses",
-        "does not apply to whale agents (it is for sybil agents)",
+        "does not apply to whale agents (it is for sybil, wash_trader and duplicate_filer agents)",
     ),
     (
         "addresses = 4",
@@ -603,7 +604,7 @@ def test_missing_required_fields(folder):
     assert scenario is None
     assert [(p.line, p.field, p.message) for p in problems] == [
         (1, "horizon", "is required (add `horizon = …` to the file)"),
-        (line_of(path, 'name = "farmers"') - 1, "agents[1].capital", "is required (add `capital = …` to [[agents]] number 2)"),
+        (line_of(path, 'name = "farmers"') - 1, "agents[1].capital", 'is required: the LP tokens it stakes (try "5_000 LP")'),
     ]
 
 
@@ -654,7 +655,7 @@ def test_agents_need_a_staking_programme(folder):
     path = write(folder, text)
     err = only_error(path)
     assert (err.field, err.line) == ("agents[0].programme", line_of(path, "[[agents]]"))
-    assert "no staking programme for LP agents to farm (only streams: grants)" in err.message
+    assert "the specs hold no staking programme for whale agents to meet (they hold: grants (stream))" in err.message
 
 
 def test_agents_cannot_farm_a_stream(folder):
@@ -662,7 +663,7 @@ def test_agents_cannot_farm_a_stream(folder):
     path = write(folder, edit(text, 'name = "loyal"', 'programme = "pool"', 'programme = "grants"'))
     err = only_error(path)
     assert (err.field, err.line) == ("agents[0].programme", line_of(path, 'programme = "grants"'))
-    assert err.message == '"grants" is a stream; LP agents stake in a staking programme (try "pool")'
+    assert err.message == '"grants" is a stream; loyal_lp agents meet a staking programme (try "pool")'
 
 
 def test_the_run_must_reach_the_programmes(folder):
@@ -998,15 +999,16 @@ def test_an_override_of_an_unknown_field(folder):
     assert 'did you mean "market.volatility"?' in err.message
 
 
-def test_kinds_without_agents_are_refused_by_name(folder):
-    """The simulator has agents for streams and pools only: a bounty (like a KPI stream or a
-    checkpoint programme) is refused with where its contract is tested instead."""
+def test_a_bounty_nobody_files_to_mints_nothing(folder):
+    """Every kind runs in the simulator: a bounty without researchers has judges and a keeper
+    but no submissions, so its epochs' emission is never minted."""
     spec = programme_spec("research", kind="stream").replace('kind = "stream"', 'kind = "bounty"')
     spec = spec.replace(f'recipient = "{SAFE}"', f'judge = "{SAFE}"')
     spec += '[programme.research.bounty]\nscoring_period = "3d"\nduplicate_decay = "90%"\ndeposit = "0"\n'
     (folder / "research.toml").write_text(spec)
     path = write(folder, edit(MINIMAL, "", '["pool.toml"]', '["pool.toml", "research.toml"]'))
-    err = only_error(path)
-    assert err.field == "programmes[1]"
-    assert 'programme "research" is a research bounty; the simulator has no agents for it yet' in err.message
-    assert "tests/unit/test_research_bounty.py" in err.message
+    scenario = load_scenario(path)
+    assert [p.kind for p in scenario.programmes] == ["staking", "bounty"]
+    trace = run_scenario(scenario).trace
+    assert trace.samples[-1].programmes["research"].emitted == 0
+    assert trace.rewards["research"] == {}

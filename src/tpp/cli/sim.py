@@ -74,8 +74,8 @@ def sim_command(
         from tpp.sim.scenario import load_scenario
 
         scenario = load_scenario(scenario_path, seed=seed)
-    if engine is not None and engine not in ("revm", "pyevm"):
-        raise UserError(f"--engine {engine!r}: choose revm or pyevm")
+    if engine is not None and engine not in ("revm", "pyevm", "anvil"):
+        raise UserError(f"--engine {engine!r}: choose revm, pyevm or anvil")
     if backend not in runs.BACKENDS:
         raise UserError(f"--backend {backend!r}: choose {' or '.join(runs.BACKENDS)}")
     if workers is not None and workers < 1:
@@ -166,9 +166,59 @@ def sim_command(
 
     paths = runs.write_results(out, scenario, tasks, outputs, engine_name, sweep)
     console.print(_summary_table(outputs))
+    console.print(_programme_table(outputs[0]))
     transactions = sum(o.transactions for o in outputs)
     console.print(f"{len(outputs)} run(s), {transactions:,} agent transactions on {engine_name}")
     console.print(f"Wrote {paths['runs']}, {paths['series']}, {paths['report']} and {paths['manifest']}")
+
+
+def _count(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{int(value):,}"
+
+
+def _gaming_share(row: dict[str, Any]) -> float:
+    from tpp.sim.report import EXTRACTIVE_KINDS
+
+    return sum(row.get(f"share_amount_{k}", 0.0) or 0.0 for k in EXTRACTIVE_KINDS)
+
+
+def _headline(row: dict[str, Any]) -> str:
+    """What the programme's kind is judged by, in a few words."""
+    kind = row.get("programme_kind")
+    if kind == "kpi_stream":
+        return f"KPI held {_fmt(row.get('kpi_held_days'))} days, {_fmt(row.get('kpi_candidate_days'))} candidate-days"
+    if kind == "checkpoints":
+        bottom = sum(row.get(f"impact_decile_{d}") or 0.0 for d in range(6, 11))
+        return f"top impact decile {_fmt(row.get('impact_decile_1'), pct=True)}, bottom half {_fmt(bottom, pct=True)}"
+    if kind == "bounty":
+        return (
+            f"{_count(row.get('submissions'))} submissions by {_count(row.get('authors'))} authors; "
+            f"{_fmt(row.get('awards_per_submission'))} per submission, {_fmt(row.get('awards_per_author'))} per author"
+        )
+    return f"TVL-days/token {_fmt(row.get('tvl_days_per_token'))}, retention {_fmt(row.get('retention'), pct=True)}"
+
+
+def _programme_table(output) -> Table:
+    """Who captured each programme's emission in the first run, and its kind's headline figure."""
+    from rich.table import Table
+
+    table = Table(title=f"per programme (run {output.run_id}, seed {output.seed})", show_lines=False)
+    for column in ("programme", "kind", "emitted", "rewarded", "gaming agents", "judged by"):
+        table.add_column(column, justify="left" if column in ("programme", "kind", "judged by") else "right", overflow="fold")
+    for row in output.rows:
+        if row.get("programme") == "*total*":
+            continue
+        table.add_row(
+            escape(str(row.get("programme"))),
+            escape(str(row.get("programme_kind"))),
+            _fmt(row.get("emitted_tokens")),
+            _count(row.get("rewarded_addresses")),
+            _fmt(_gaming_share(row), pct=True),
+            escape(_headline(row)),
+        )
+    return table
 
 
 def _summary_table(outputs) -> Table:
@@ -185,14 +235,14 @@ def _summary_table(outputs) -> Table:
         "USD",
         "TVL-days/token",
         "retention",
-        "merc+sybil+whale",
+        "gaming agents",
         "gini",
         "turnout",
     ):
         table.add_column(column, justify="left" if column in parameters else "right", overflow="fold")
     for o in outputs[:20]:
         total: dict[str, Any] = next((r for r in o.rows if r.get("programme") == "*total*"), {})
-        captured = sum(total.get(f"share_amount_{k}", 0.0) or 0.0 for k in ("mercenary", "sybil", "whale"))
+        captured = _gaming_share(total)
         table.add_row(
             str(o.run_id),
             str(o.seed),
@@ -226,7 +276,11 @@ def sim(
         help="local (processes on this machine) or ray (a Ray cluster; RAY_ADDRESS or --ray-address, else a local Ray instance).",
     ),
     ray_address: str = typer.Option(None, "--ray-address", help="Ray cluster address for --backend ray."),
-    engine: str = typer.Option(None, "--engine", help="revm (default) or pyevm (titanoboa's py-evm); overrides the scenario."),
+    engine: str = typer.Option(
+        None,
+        "--engine",
+        help="revm (default), pyevm (titanoboa's py-evm) or anvil (a fresh local node per run, far slower); overrides the scenario.",
+    ),
     seed: int = typer.Option(None, "--seed", help="Replace the scenario's seed."),
     replay: int = typer.Option(
         None,

@@ -36,8 +36,10 @@ class ProgrammeView:
     name: str
     kind: str
     programme: Any  # Programme handle
-    mechanism: Any  # LinearStream or StakingRewards handle
-    stake_token: Any = None  # StakeToken handle (staking only)
+    mechanism: Any  # the mechanism's handle (LinearStream, StakingRewards, KpiStream, …)
+    # The token agents hold for it: the LP token (staking), the KPI asset (kpi_stream), the
+    # activity token (checkpoints); None for streams and bounties.
+    stake_token: Any = None
     state: str = "SCHEDULED"
     epoch: int = 0
     epoch_start: int = 0
@@ -47,6 +49,10 @@ class ProgrammeView:
     halted: bool = False
     total_staked: int = 0
     emitting: bool = False
+    held: int = 0  # kpi_stream: the candidates holding the KPI now (bit i: candidate i)
+    app: str = ""  # checkpoints: the app whose incoming transfers count as impact
+    scoring_period: int = 0  # bounty: seconds before the epoch end when submissions close
+    deposit: int = 0  # bounty: native wei each submission posts
 
     def apr(self, price: float, lp_value: float, extra_stake: int = 0) -> float:
         """Reward APR (fraction) for the stake plus `extra_stake` LP wei; inf if nothing is
@@ -148,6 +154,28 @@ class Agent(ABC):
     def act(self, world: World) -> None:
         """One step of this agent's policy."""
 
+    def before(self, world: World) -> None:
+        """What the agent does before the keeper's readings of a step (most agents: nothing)."""
+        return None
+
+    def after(self, world: World) -> None:
+        """What the agent does after every agent acted in a step (most agents: nothing)."""
+        return None
+
+    def rewards(self, world: World) -> dict[str, int]:
+        """Wei each of its addresses captured: what it holds of the token (an agent's addresses
+        receive it from their one programme only, and never send it on), plus what it could
+        still claim. Read from the chain, not from what the claims returned: on a node,
+        titanoboa computes a transaction's return value on its fork of the previous block."""
+        view = world.views[self.programme]
+        token = world.stack.token
+        out = {}
+        for p in self.positions:
+            total = token.balanceOf(p.address) + view.mechanism.earned(p.address)
+            if total:
+                out[p.address] = total
+        return out
+
 
 class LoyalLP(Agent):
     """Stakes once it has joined and stays through epochs, also after emission stops."""
@@ -232,23 +260,41 @@ def rule_outcome(apr: float, rule) -> str:
 
 
 class Keeper:
-    """Calls `advance()` on every programme whose next transition is due, every `interval`."""
+    """Calls `advance()` on every programme whose next transition is due, and takes a reading
+    of every emitting KPI stream, every `interval`."""
 
     def __init__(self, address: str, interval: int, start: int):
         self.address = address
         self.interval = interval
         self.next_run = start
+        self.reading_due = False
+
+    def read(self, world: World) -> int:
+        """The round's KPI readings (after the agents' `before`: a flash depositor's moment)."""
+        if not self.reading_due:
+            return 0
+        self.reading_due = False
+        sent = 0
+        for view in world.views.values():
+            if view.kind == "kpi_stream" and view.emitting:
+                view.mechanism.poke(sender=self.address)
+                sent += 1
+        return sent
 
     def act(self, world: World) -> int:
-        if world.now < self.next_run:
+        # On the step grid: chain time runs a little past it (a vote; on anvil, every block),
+        # and a round planned from chain time could then miss the step it is due at.
+        if world.t < self.next_run:
             return 0
-        self.next_run = world.now + self.interval
+        self.next_run = world.t + self.interval
+        self.reading_due = True
         sent = 0
         for view in world.views.values():
             state, when = view.programme.next_transition()
             if state and when <= world.now:
                 try:
-                    view.programme.advance(sender=self.address)
+                    with world.chain.reverts():
+                        view.programme.advance(sender=self.address)
                     sent += 1
                 except Reverted:
                     pass  # nothing the keeper can do; the programme stays as it is

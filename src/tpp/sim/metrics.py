@@ -30,6 +30,17 @@ Definitions, per programme:
   addresses count one by one (that is how a sybil looks on chain).
 - rewarded_addresses: addresses with a reward > 0; rewards_tokens: the rewards summed.
 - gini: Gini coefficient of the rewards of the rewarded addresses (0 for one address or none).
+- The pluralistic mechanisms' own columns (NaN on the rows of other kinds):
+  - kpi_held_days (KPI streams): days in which some candidate held the KPI at both ends of a
+    step (the readings' view: the KPI held at two consecutive samples), Σ step / 86400;
+    kpi_candidate_days: the same summed over candidates; kpi_held_days_per_token:
+    kpi_held_days / emitted_tokens, the time the KPI was held per token emitted.
+  - impact_decile_1 … impact_decile_10 (checkpoints): the share of the rewards that went to
+    each tenth of the programme's agents ranked by true impact (the activity they sent to the
+    app, the top tenth first; a sybil's addresses count as its one owner); an agent at rank r
+    of n is in decile r * 10 // n + 1, so with fewer than ten agents some deciles are empty (0).
+  - submissions, authors (bounties): submissions filed over the run, and the owners who filed
+    them; awards_per_submission and awards_per_author: rewards_tokens divided by each.
 - decisions_asked: evaluation windows of the programme; decisions_taken: those a vote decided;
   defaults_applied: those where the default outcome applied; turnout: mean turnout (NaN if none).
 - peak_stakers: most stakers at any sample; final_state: the state at the last sample.
@@ -56,7 +67,8 @@ The `*total*` row:
 - transactions: what the agents, keeper and delegates sent.
 
 Series rows carry time, day ((time − start) / 86400), programme, price, lp_value, minted,
-emitted, staked, tvl_usd, stakers, state and emitting; the `*total*` series row has minted =
+emitted, staked, tvl_usd, stakers, state, emitting and holders (KPI streams: candidates
+holding the KPI at the sample; 0 for other kinds, empty on the total row); the `*total*` series row has minted =
 minted_total, emitted summed over programmes, scheduled = scheduled_total, and staked, tvl_usd and stakers summed over
 programmes (an address staking in two programmes counts twice).
 """
@@ -109,6 +121,7 @@ def run_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
         row = {**base, "programme": info.name, "programme_kind": info.kind}
         row.update(_programme_metrics(trace, info.name))
         row.update(_capture(trace.rewards.get(info.name, {}), kinds, trace.decimals))
+        row.update(_kind_metrics(trace, info.name, info.kind, row))
         row.update(_window_counts([w for w in trace.windows if w.programme == info.name]))
         points = [s.programmes[info.name] for s in trace.samples if info.name in s.programmes]
         row["peak_stakers"] = max((p.stakers for p in points), default=0)
@@ -153,6 +166,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
                     "stakers": point.stakers,
                     "state": point.state,
                     "emitting": point.emitting,
+                    "holders": bin(point.held).count("1"),
                 }
             )
         rows.append(
@@ -169,6 +183,7 @@ def series_rows(trace: Trace, run_id: int = 0, set_id: int = 0) -> list[dict]:
                 "stakers": stakers_sum,
                 "state": None,
                 "emitting": emitting_any,
+                "holders": None,
             }
         )
     return rows
@@ -246,6 +261,50 @@ def _programme_metrics(trace: Trace, name: str) -> dict[str, Any]:
     }
 
 
+DECILES = tuple(f"impact_decile_{d}" for d in range(1, 11))
+KIND_COLUMNS = (
+    "kpi_held_days",
+    "kpi_candidate_days",
+    "kpi_held_days_per_token",
+    *DECILES,
+    "submissions",
+    "authors",
+    "awards_per_submission",
+    "awards_per_author",
+)
+
+
+def _kind_metrics(trace: Trace, name: str, kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The KPI stream's, checkpoints' and bounty's own columns (NaN for the other kinds)."""
+    out: dict[str, Any] = dict.fromkeys(KIND_COLUMNS, NAN)
+    days_per_step = trace.step / DAY
+    if kind == "kpi_stream":
+        held = [s.programmes[name].held for s in trace.samples if name in s.programmes]
+        both = [a & b for a, b in zip(held, held[1:])]
+        out["kpi_held_days"] = sum(days_per_step for m in both if m)
+        out["kpi_candidate_days"] = sum(bin(m).count("1") * days_per_step for m in both)
+        out["kpi_held_days_per_token"] = _ratio(out["kpi_held_days"], row["emitted_tokens"])
+    elif kind == "checkpoints":
+        owner_of = {p.address.lower(): p.owner.lower() for p in trace.participants}
+        by_owner: dict[str, int] = defaultdict(int)
+        for address, amount in trace.rewards.get(name, {}).items():
+            by_owner[owner_of.get(address.lower(), address.lower())] += amount
+        total = sum(by_owner.values())
+        ranked = sorted(trace.impact.get(name, {}).items(), key=lambda item: (-item[1], item[0].lower()))
+        shares = [0] * 10
+        for rank, (owner, _) in enumerate(ranked):
+            shares[rank * 10 // len(ranked)] += by_owner.get(owner.lower(), 0)
+        for column, amount in zip(DECILES, shares):
+            out[column] = amount / total if total else NAN
+    elif kind == "bounty":
+        counts = trace.submissions.get(name, {})
+        out["submissions"] = sum(counts.values())
+        out["authors"] = sum(1 for c in counts.values() if c)
+        out["awards_per_submission"] = _ratio(row["rewards_tokens"], out["submissions"])
+        out["awards_per_author"] = _ratio(row["rewards_tokens"], out["authors"])
+    return out
+
+
 def _capture(rewards: dict[str, int], kinds: dict[str, str], decimals: int) -> dict[str, Any]:
     """Capture shares by kind, rewarded addresses and gini of one rewards map (address -> wei)."""
     by_address: dict[str, int] = defaultdict(int)
@@ -319,6 +378,7 @@ def _total_row(trace: Trace, base: dict[str, Any], programme_rows: list[dict], k
     row["threshold_tokens_per_day"] = last.threshold * DAY / scale
     row["peak_rate_vs_threshold"] = _peak_rate_vs_threshold(trace)
 
+    row.update(dict.fromkeys(KIND_COLUMNS, NAN))
     row.update(_window_counts(trace.windows))
     rounds: dict[int, int] = defaultdict(int)
     for window in trace.windows:

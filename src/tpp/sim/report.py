@@ -26,7 +26,8 @@ LEFT, RIGHT = 84, 16  # room for the value axis labels; right margin
 BAND_OPACITY = 0.18  # light enough that two overlapping bands stay readable
 LOW, MID, HIGH = 5, 50, 95  # the percentiles shown: band edges and line
 NAN = float("nan")
-EXTRACTIVE_KINDS = ("mercenary", "sybil", "whale")  # recipients a programme does not mean to pay for
+# Recipients a programme does not mean to pay for: the gaming agents of every mechanism.
+EXTRACTIVE_KINDS = ("mercenary", "sybil", "whale", "kpi_flash", "wash_trader", "duplicate_filer")
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -66,7 +67,8 @@ def _value(row: dict, key: str) -> float:
 
 
 def _extractive_share(row: dict) -> float:
-    return sum(_value(row, f"share_amount_{kind}") for kind in EXTRACTIVE_KINDS)
+    """Σ of the gaming kinds' shares (a kind without a column in the row counts as none)."""
+    return sum(_value(row, f"share_amount_{kind}") for kind in EXTRACTIVE_KINDS if f"share_amount_{kind}" in row)
 
 
 @dataclass(frozen=True)
@@ -81,13 +83,44 @@ TOTAL_METRICS = [
     Metric("emitted (USD)", lambda r: _value(r, "emitted_usd"), "lower"),
     Metric("TVL-days per token", lambda r: _value(r, "tvl_days_per_token"), "higher"),
     Metric("retention", lambda r: _value(r, "retention"), "higher", percent=True),
-    Metric("captured by mercenary + sybil + whale", _extractive_share, "lower", percent=True),
+    Metric("captured by gaming agents", _extractive_share, "lower", percent=True),
     Metric("gini of rewards", lambda r: _value(r, "gini"), "lower"),
     Metric("turnout", lambda r: _value(r, "turnout"), "higher", percent=True),
     Metric("decisions asked per window", lambda r: _value(r, "mean_decisions_per_window"), "lower"),
 ]
 # Per programme every window asks one decision, so the last column counts them instead.
 PROGRAMME_METRICS = [*TOTAL_METRICS[:-1], Metric("decisions asked", lambda r: _value(r, "decisions_asked"), None)]
+
+
+def _column(key: str) -> Callable[[dict], float]:
+    return lambda r: _value(r, key)
+
+
+_EMITTED, _GINI = TOTAL_METRICS[0], TOTAL_METRICS[4]
+# The pluralistic mechanisms are judged by what each is for, and by what its gaming agent took.
+KIND_METRICS = {
+    "kpi_stream": [
+        _EMITTED,
+        Metric("KPI held (days)", _column("kpi_held_days"), "higher"),
+        Metric("KPI days held per 1k tokens", lambda r: _value(r, "kpi_held_days_per_token") * 1_000, "higher"),
+        Metric("captured by the flash depositor", _column("share_amount_kpi_flash"), "lower", percent=True),
+        Metric("captured by holders", _column("share_amount_kpi_holder"), "higher", percent=True),
+    ],
+    "checkpoints": [
+        _EMITTED,
+        Metric("to the top impact decile", _column("impact_decile_1"), None, percent=True),
+        Metric("to the bottom half", lambda r: sum(_value(r, f"impact_decile_{d}") for d in range(6, 11)), None, percent=True),
+        Metric("captured by wash traders (sybil share)", _column("share_amount_wash_trader"), "lower", percent=True),
+        _GINI,
+    ],
+    "bounty": [
+        _EMITTED,
+        Metric("submissions", _column("submissions"), None),
+        Metric("awards per submission", _column("awards_per_submission"), None),
+        Metric("awards per author", _column("awards_per_author"), None),
+        Metric("captured by duplicate filers", _column("share_amount_duplicate_filer"), "lower", percent=True),
+    ],
+}
 
 
 def _num(value: float, percent: bool = False) -> str:
@@ -318,9 +351,18 @@ stayed staked, divided by the tokens emitted. Streams hold no stake, so theirs i
 <dt>Retention</dt><dd>Liquidity still staked 30 days after the programme stopped, as a share of the
 average liquidity while it was emitting. Empty when the programme never stopped, or the simulation ended
 less than 30 days after it did.</dd>
-<dt>Captured by mercenary + sybil + whale</dt><dd>The share of all rewards (claimed or still claimable)
-that went to addresses of mercenary farmers, sybils and whales, rather than to loyal liquidity providers
-or anyone else.</dd>
+<dt>Captured by gaming agents</dt><dd>The share of all rewards (claimed or still claimable)
+that went to addresses of mercenary farmers, sybils, whales, KPI flash depositors, wash traders and
+duplicate filers, rather than to loyal liquidity providers, KPI holders, builders, researchers or anyone
+else.</dd>
+<dt>KPI streams</dt><dd>Days the KPI was held (some candidate held it at two consecutive samples), those
+days per thousand tokens emitted, and the shares that went to the candidate holding the KPI and to the one
+depositing only around the keeper's readings.</dd>
+<dt>Impact checkpoints</dt><dd>The programme's agents ranked by true impact (activity that reached the app)
+and cut into tenths: the share of the rewards the top tenth got, and the bottom five tenths; the share wash
+traders took; the gini of the rewards.</dd>
+<dt>Research bounties</dt><dd>Submissions filed, tokens awarded per submission and per author (an owner
+filing from several addresses is one author), and the share that went to duplicate filers.</dd>
 <dt>Gini of rewards</dt><dd>How unevenly rewards were spread over the addresses that got any: 0 when all
 got the same, close to 1 when one address took nearly everything. A sybil splitting itself over many
 addresses makes this look more even than it is.</dd>
@@ -406,7 +448,7 @@ def write_sim_report(path: Path, *, scenario: str, runs: list[dict], series: lis
         kind = next((r.get("programme_kind") for r in runs if r.get("programme") == name), None)
         programme_tables.append(
             f"<h3>{_e(name)}{f' ({_e(kind)})' if kind else ''}</h3>"
-            + _comparison([g for g in groups if g[1]], PROGRAMME_METRICS, "parameter set")
+            + _comparison([g for g in groups if g[1]], KIND_METRICS.get(str(kind), PROGRAMME_METRICS), "parameter set")
         )
 
     page = f"""<!doctype html>

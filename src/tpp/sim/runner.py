@@ -20,9 +20,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tpp.base import units
+from tpp.base.errors import UserError
 from tpp.base.vocab import ADMITTER_ADMIN_ROLE, TOKEN_MINTER_ROLE, ZERO_ADDRESS, Outcome, State
 from tpp.chain import Chain, Reverted
 from tpp.model import kinds
+from tpp.model.kinds import bounty as bounty_kind
+from tpp.model.kinds import checkpoints as checkpoints_kind
+from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.sim.agents import (
     FINAL_STATES,
     Agent,
@@ -37,6 +42,7 @@ from tpp.sim.agents import (
     rule_outcome,
     spread_capital,
 )
+from tpp.sim.pluralistic import BountyJudges, Builder, CheckpointScorer, KpiCandidate, Researcher
 from tpp.sim.trace import Participant, ProgrammeInfo, ProgrammeSample, Sample, Trace, Window
 from tpp.system.governance import GovernanceError
 from tpp.system.programmes import mechanism_handle
@@ -59,14 +65,33 @@ class World:
     market: Market
     views: dict[str, ProgrammeView]
     now: int = 0
-    claims: dict[tuple[str, str], int] = field(default_factory=dict)  # (programme, address) -> wei
+    # The step's time on the run's grid; `now` is the chain's, which a vote or (on anvil) the
+    # seconds each block takes move a little past it. The pluralistic agents plan on the grid.
+    t: int = 0
+    step: int = DAY
+    # The operators of the pluralistic mechanisms: programme -> its scorer or judges.
+    operators: dict[str, Any] = field(default_factory=dict)
+    # Checkpoints: the activity transfers not yet scored, (time, sender, to, wei), and each
+    # owner's true impact (wei it sent to the app); bounties: what each submission is (content
+    # hash -> (finding, points, chance a duplicate is detected)) and submissions per owner.
+    activity: dict[str, list[tuple[int, str, str, int]]] = field(default_factory=dict)
+    impact: dict[str, dict[str, int]] = field(default_factory=dict)
+    findings: dict[str, dict[bytes, tuple[str, int, float]]] = field(default_factory=dict)
+    submissions: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def claim(self, view: ProgrammeView, address: str) -> int:
-        paid = view.mechanism.claim(sender=address)
-        if paid:
-            key = (view.name, address)
-            self.claims[key] = self.claims.get(key, 0) + paid
-        return paid
+    def claim(self, view: ProgrammeView, address: str) -> None:
+        """A staker's claim (what it captured is read off the chain at the end: Agent.rewards)."""
+        view.mechanism.claim(sender=address)
+
+    def send_activity(self, view: ProgrammeView, sender: str, to: str, amount: int, owner: str) -> None:
+        """One activity transfer of a checkpoint programme's token, recorded for its scorer."""
+        if amount <= 0:
+            return
+        view.stake_token.transfer(to, amount, sender=sender)
+        self.activity.setdefault(view.name, []).append((self.now, sender, to, amount))
+        if to == view.app:
+            impacts = self.impact.setdefault(view.name, {})
+            impacts[owner] = impacts.get(owner, 0) + amount
 
 
 @dataclass
@@ -78,13 +103,47 @@ class RunResult:
     setup_transactions: int  # votes, roles and funding before the first step (deployments not counted)
 
 
-def _chain_spec(p, stake_tokens: dict[str, Any], chain: Chain, stack) -> Any:
-    """The on-chain spec with the simulator's own actors in place of placeholder addresses."""
+# Agent kinds that hold a token the simulator deploys for their programme's kind, and what it is.
+_TOKEN_KINDS = {"staking": "LP", "kpi_stream": "KPI", "checkpoints": "ACT"}
+
+
+def _kpi_players(scenario, name: str, chain: Chain) -> list[tuple[str, str]]:
+    """(treasury, vault) of each KPI candidate of programme `name`, in candidate order: the
+    agents of its populations, population by population (the scenario checks the count)."""
+    out = []
+    for population in scenario.populations:
+        if population.programme == name:
+            for i in range(population.count):
+                base = f"{population.name}-{i}"
+                out.append((chain.actor(base), chain.actor(f"{base}-vault")))
+    return out
+
+
+def _chain_spec(p, scenario, tokens: dict[str, Any], chain: Chain, stack) -> Any:
+    """The on-chain spec with the simulator's own actors in place of placeholder addresses.
+    Eligibility gates are dropped: the simulator's agents are all eligible (gates are tested in
+    tests/unit/test_gates.py and the mechanisms' own tests)."""
     spec = p.to_chain()
-    target = stake_tokens[p.name].address if kinds.get(p.kind).stakes else chain.actor(f"{p.name}-recipient")
+    params = spec.params
+    if p.kind == "staking":
+        target, params = tokens[p.name].address, b""
+    elif p.kind == "kpi_stream":
+        max_gap, candidates = kpi_kind.decode_params(spec.params)
+        players = _kpi_players(scenario, p.name, chain)
+        played = [dataclasses.replace(c, recipient=treasury, subject=vault) for c, (treasury, vault) in zip(candidates, players)]
+        target, params = tokens[p.name].address, kpi_kind.encode_params(max_gap, played)
+    elif p.kind == "checkpoints":
+        period, window, bond, _gate = checkpoints_kind.decode_params(spec.params)
+        target, params = chain.actor(f"{p.name}-scorer"), checkpoints_kind.encode_params(period, window, bond)
+    elif p.kind == "bounty":
+        period, decay, deposit, _hat, _gate, _judges = bounty_kind.decode_params(spec.params)
+        target, params = chain.actor(f"{p.name}-judge"), bounty_kind.encode_params(period, decay, deposit)
+    else:
+        target = chain.actor(f"{p.name}-recipient")
     return dataclasses.replace(
         spec,
         target=str(target),
+        params=params,
         guardian=stack.guardian,
         steward=chain.actor("steward") if spec.steward != ZERO_ADDRESS else ZERO_ADDRESS,
         # The simulator has no price feed contract: a PAUSE ends by vote or by max_pause.
@@ -98,13 +157,14 @@ def _chain_spec(p, stake_tokens: dict[str, Any], chain: Chain, stack) -> Any:
 def _populations(scenario, chain: Chain, views: dict[str, ProgrammeView], seed: int) -> tuple[list[Agent], list[Participant]]:
     agents: list[Agent] = []
     participants: list[Participant] = []
+    candidates: dict[str, int] = {}  # KPI stream -> candidates given out so far
     step = scenario.step
     for population in scenario.populations:
         rng = random.Random(f"{seed}/population/{population.name}")
         for i in range(population.count):
             base = f"{population.name}-{i}"
             capital = spread_capital(rng, population.capital, population.spread)
-            if population.kind == "sybil":
+            if population.addresses > 1:  # sybils, wash traders, duplicate filers
                 n = population.addresses
                 names = [f"{base}-{j}" for j in range(n)]
                 positions = [Position(chain.actor(name), capital // n) for name in names]
@@ -118,18 +178,44 @@ def _populations(scenario, chain: Chain, views: dict[str, ProgrammeView], seed: 
                 agent: Agent = LoyalLP(population, positions, population.programme, rng, scenario.start + offset)
             elif population.kind in ("mercenary", "sybil"):
                 agent = Mercenary(population, positions, population.programme, rng, kind=population.kind)
-            else:
+            elif population.kind == "whale":
                 agent = Whale(population, positions, population.programme, rng)
+            elif population.kind in ("kpi_holder", "kpi_flash"):
+                index = candidates.get(population.programme, 0)
+                candidates[population.programme] = index + 1
+                agent = KpiCandidate(population, positions, population.programme, rng, index, chain.actor(f"{base}-vault"))
+            elif population.kind in ("builder", "wash_trader"):
+                agent = Builder(population, positions, population.programme, rng)
+            else:
+                agent = Researcher(population, positions, population.programme, rng)
             agents.append(agent)
     return agents, participants
 
 
+def _chain(engine: str, genesis: int, record_logs: bool) -> Chain:
+    """A fresh chain for one run: an in-process engine at `genesis`, or a new anvil node on a
+    free loopback port moved forward to it (anvil's clock starts at the real time)."""
+    if engine != "anvil":
+        return Chain.engine(engine, genesis=genesis, record_logs=record_logs)
+    if record_logs:
+        raise UserError("the simulator records logs on its in-process engines only (revm, pyevm), not on anvil")
+    chain = Chain.anvil()
+    if chain.now() > genesis:
+        chain.close()
+        raise UserError(
+            f"anvil's clock is past the run's set-up time ({units.format_date(genesis)}) and cannot go back; "
+            "start the scenario later, or run it on revm or pyevm"
+        )
+    chain.warp_to(genesis)
+    return chain
+
+
 def setup(
-    scenario, engine: str, seed: int, record_logs: bool = False
+    scenario, engine: str, seed: int, record_logs: bool = False, chain: Chain | None = None
 ) -> tuple[World, list[Agent], list[Participant], list[DelegateState], Keeper | None, int]:
-    """Deploy the stack, vote the programmes in, fund the agents."""
+    """Deploy the stack, vote the programmes in, fund the agents (on `chain`, else a fresh one)."""
     g = scenario.globals
-    chain = Chain.engine(engine, genesis=scenario.start - LEAD_TIME, record_logs=record_logs)
+    chain = chain if chain is not None else _chain(engine, scenario.start - LEAD_TIME, record_logs)
     delegates = {f"delegate-{i}": scenario.delegates.voting_power for i in range(scenario.delegates.count)}
     params = BudgetParams(
         g.inflation_threshold, g.allocation, g.max_share_bps, g.cycle_genesis, g.cycle_length, g.window_length, g.load_limit
@@ -140,11 +226,13 @@ def setup(
     deployer = stack.deployer
 
     stake_tokens = {
-        p.name: chain.deploy("testing/StakeToken", f"{p.name[:20]} LP", "LP", 18, sender=deployer)
+        p.name: chain.deploy(
+            "testing/StakeToken", f"{p.name[:20]} {_TOKEN_KINDS[p.kind]}", _TOKEN_KINDS[p.kind], 18, sender=deployer
+        )
         for p in scenario.programmes
-        if kinds.get(p.kind).stakes
+        if p.kind in _TOKEN_KINDS
     }
-    specs = [_chain_spec(p, stake_tokens, chain, stack) for p in scenario.programmes]
+    specs = [_chain_spec(p, scenario, stake_tokens, chain, stack) for p in scenario.programmes]
     budget, token, factory = stack.budget, stack.token, stack.factory
     first = factory.programme_count()
     stack.tpp_vote(
@@ -159,21 +247,51 @@ def setup(
     for offset, p in enumerate(scenario.programmes):
         programme = chain.at("Programme", factory.programme_at(first + offset))
         mechanism = mechanism_handle(chain, p.kind, programme.mechanism())
-        views[p.name] = ProgrammeView(p.name, p.kind, programme, mechanism, stake_tokens.get(p.name))
+        view = ProgrammeView(p.name, p.kind, programme, mechanism, stake_tokens.get(p.name))
+        if p.kind == "checkpoints":
+            view.app = chain.actor(f"{p.name}-app")
+        elif p.kind == "bounty":
+            view.scoring_period, view.deposit = mechanism.scoring_period(), mechanism.deposit()
+        views[p.name] = view
 
     m = scenario.market
     market = Market(m.price, m.volatility, m.drift, m.lp_value, scenario.step, seed, m.path)
-    world = World(chain, stack, market, views, now=chain.now())
+    world = World(chain, stack, market, views, now=chain.now(), step=scenario.step)
     agents, participants = _populations(scenario, chain, views, seed)
     for agent in agents:
         view = views[agent.programme]
-        for position in agent.positions:
-            view.stake_token.mint(position.address, position.capital, sender=deployer)
-            view.stake_token.approve(view.mechanism.address, MAX_UINT, sender=position.address)
+        _equip(agent, view, scenario, chain, deployer)
+    for p in scenario.programmes:
+        view = views[p.name]
+        if p.kind == "checkpoints":
+            window = view.mechanism.dispute_window()
+            world.operators[p.name] = CheckpointScorer(view, chain.actor(f"{p.name}-scorer"), scenario.scoring[p.name], window)
+            world.impact[p.name] = {a.positions[0].address: 0 for a in agents if a.programme == p.name}
+        elif p.kind == "bounty":
+            world.operators[p.name] = BountyJudges(view, chain.actor(f"{p.name}-judge"), random.Random(f"{seed}/judges/{p.name}"))
     voters = [DelegateState(address, scenario.delegates.voting_power) for address in stack.delegates]
     keeper = Keeper(chain.actor("keeper"), scenario.keeper.interval, scenario.start) if scenario.keeper.enabled else None
-    setup_transactions = chain.env.transactions
+    setup_transactions = chain.transaction_count()
     return world, agents, participants, voters, keeper, setup_transactions
+
+
+def _equip(agent: Agent, view: ProgrammeView, scenario, chain: Chain, deployer: str) -> None:
+    """Give an agent what it needs: LP to stake (approved), KPI asset to hold, activity tokens
+    for every step it may send, or native wei for its bounty deposits."""
+    kind = view.kind
+    for position in agent.positions:
+        if kind == "staking":
+            view.stake_token.mint(position.address, position.capital, sender=deployer)
+            view.stake_token.approve(view.mechanism.address, MAX_UINT, sender=position.address)
+        elif kind == "kpi_stream":
+            view.stake_token.mint(position.address, position.capital, sender=deployer)
+        elif kind == "checkpoints":
+            per_step = position.capital * scenario.step // DAY
+            view.stake_token.mint(position.address, per_step * (scenario.steps + 1), sender=deployer)
+        elif kind == "bounty":
+            p = next(q for q in scenario.programmes if q.name == view.name)
+            epochs = scenario.horizon // min(p.epoch_duration, p.first_end - p.first_start) + 2
+            chain.fund(position.address, view.deposit * agent.params.findings * epochs + 10**18)
 
 
 def _read_view(view: ProgrammeView, now: int) -> None:
@@ -190,6 +308,8 @@ def _read_view(view: ProgrammeView, now: int) -> None:
     view.reward_rate = rate * throttle / BPS / RATE_SCALE if live else 0.0
     if kinds.get(view.kind).stakes:
         view.total_staked = m.total_staked()
+    elif view.kind == "kpi_stream":
+        view.held = m.held_mask()
 
 
 def _emitted(view: ProgrammeView, now: int) -> int:
@@ -197,6 +317,10 @@ def _emitted(view: ProgrammeView, now: int) -> int:
     and what accrued since the mechanism last counted (emission.vy `_pending_of`; a staking
     pool with nobody staked accrues nothing)."""
     m = view.mechanism
+    if view.kind == "kpi_stream":  # only what was credited to holders counts; the rest is never minted
+        return m.total_minted() + sum(m.owed(i) for i in range(m.candidate_count()))
+    if view.kind == "bounty":  # only what was awarded is minted, at each epoch's end
+        return m.total_minted()
     emitted = m.minted_before() + m.accrued()
     if view.halted or (kinds.get(view.kind).stakes and view.total_staked == 0):
         return emitted
@@ -321,7 +445,7 @@ class _Delegation:
         if calls:
             description = f"slate at {now}: " + ", ".join(f"{r[0].name} {r[3]}" for r in records if r[5])
             try:
-                with contextlib.redirect_stdout(io.StringIO()):
+                with contextlib.redirect_stdout(io.StringIO()), world.chain.reverts():
                     world.stack.tpp_vote(calls, description, voters=sorted(voters_for))
                 decided = True
             except GovernanceError:
@@ -366,8 +490,25 @@ def run_scenario(
 def _run(scenario, seed, engine, record_logs, on_step, params, on_chain) -> RunResult:
     seed = scenario.seed if seed is None else seed
     engine = engine or scenario.engine
-    world, agents, participants, voters, keeper, setup_transactions = setup(scenario, engine, seed, record_logs)
-    chain, stack = world.chain, world.stack
+    if engine != "anvil":
+        return _run_on(_chain(engine, scenario.start - LEAD_TIME, record_logs), scenario, seed, engine, on_step, params, on_chain)
+    # A node of its own, stopped however the run ends; titanoboa's current env (which
+    # connecting to the node replaced) is put back.
+    previous = Chain.current()
+    chain = None
+    try:
+        chain = _chain(engine, scenario.start - LEAD_TIME, record_logs)
+        return _run_on(chain, scenario, seed, engine, on_step, params, on_chain)
+    finally:
+        if chain is not None:
+            chain.close()
+        previous.activate()
+
+
+def _run_on(chain: Chain, scenario, seed: int, engine: str, on_step, params, on_chain) -> RunResult:
+    with contextlib.redirect_stdout(io.StringIO()) if engine == "anvil" else contextlib.nullcontext():
+        world, agents, participants, voters, keeper, setup_transactions = setup(scenario, engine, seed, chain=chain)
+    stack = world.stack
     if on_chain is not None:
         on_chain(chain)
     budget = stack.budget
@@ -389,37 +530,52 @@ def _run(scenario, seed, engine, record_logs, on_step, params, on_chain) -> RunR
 
     for k in range(steps + 1):
         t = scenario.start + k * scenario.step
-        chain.warp_to(t)
-        world.now = chain.now()
-        if k:
-            world.market.step()
-        if keeper is not None:
-            keeper.act(world)
-        for view in world.views.values():
-            _read_view(view, world.now)
-        order_rng.shuffle(agent_order)
-        for agent in agent_order:
-            agent.act(world)
-        delegation.act()
-        trace.samples.append(_sample(world, budget, agents, delegation, trace, t))
+        # titanoboa prints every transaction it sends to a node: keep that off the user's screen.
+        with contextlib.redirect_stdout(io.StringIO()) if engine == "anvil" else contextlib.nullcontext():
+            _step(world, keeper, agent_order, order_rng, delegation, k, t)
+            trace.samples.append(_sample(world, budget, agents, delegation, trace, t))
         if on_step:
             on_step(k, steps)
 
     # What every participant captured: claimed, plus what it could still claim.
     rewards: dict[str, dict[str, int]] = {name: {} for name in world.views}
     for agent in agents:
-        view = world.views[agent.programme]
-        for position in agent.positions:
-            claimed = world.claims.get((view.name, position.address), 0)
-            total = claimed + view.mechanism.earned(position.address)
-            if total:
-                rewards[view.name][position.address] = total
+        rewards[agent.programme].update(agent.rewards(world))
     trace.rewards = rewards
+    trace.impact = {name: dict(values) for name, values in world.impact.items()}
+    trace.submissions = {name: dict(values) for name, values in world.submissions.items()}
     delegation.close_windows(closed_by=trace.samples[-1].time + 1)
     trace.windows = delegation.windows
     trace.stopped_at = {name: _stopped_at(trace, view) for name, view in world.views.items()}
-    trace.transactions = chain.env.transactions - setup_transactions
+    trace.transactions = chain.transaction_count() - setup_transactions
     return RunResult(trace, chain, world, agents, setup_transactions)
+
+
+def _step(world: World, keeper: Keeper | None, agent_order: list[Agent], order_rng, delegation, k: int, t: int) -> None:
+    """One step at time `t`: the keeper's transitions, the views, every agent's `before`, the
+    keeper's KPI readings, every agent's `act` then `after`, the operators, the delegates."""
+    chain = world.chain
+    chain.warp_to(t)
+    world.now = chain.now()
+    world.t = t
+    if k:
+        world.market.step()
+    if keeper is not None:
+        keeper.act(world)
+    for view in world.views.values():
+        _read_view(view, world.now)
+    order_rng.shuffle(agent_order)
+    for agent in agent_order:
+        agent.before(world)
+    if keeper is not None:
+        keeper.read(world)
+    for agent in agent_order:
+        agent.act(world)
+    for agent in agent_order:
+        agent.after(world)
+    for operator in world.operators.values():
+        operator.act(world)
+    delegation.act()
 
 
 def _stopped_at(trace: Trace, view: ProgrammeView) -> int | None:
@@ -449,7 +605,7 @@ def _sample(world: World, budget, agents: list[Agent], delegation: _Delegation, 
         emitted = _emitted(view, now)
         delegation.observe(view, emitted, trace.step)
         programmes[name] = ProgrammeSample(
-            view.state, view.mechanism.total_minted(), view.total_staked, stakers[name], view.emitting, emitted
+            view.state, view.mechanism.total_minted(), view.total_staked, stakers[name], view.emitting, emitted, view.held
         )
     return Sample(
         t,

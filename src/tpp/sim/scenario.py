@@ -38,7 +38,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, Va
 
 from tpp.base import units
 from tpp.base.units import DAY, UnitError
-from tpp.model import kinds
+from tpp.model import impact, kinds
+from tpp.model.kinds import bounty as bounty_kind
+from tpp.model.kinds import kpi_stream as kpi_kind
 from tpp.specs import spec as specs
 from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
 
@@ -52,14 +54,47 @@ __all__ = [
     "Population",
     "RunSpec",
     "Scenario",
+    "Scoring",
     "Sweep",
     "check_scenario",
     "expand_sweep",
     "load_scenario",
 ]
 
-KINDS = ("loyal_lp", "mercenary", "sybil", "whale")
-ENGINES = ("revm", "pyevm")
+KINDS = (
+    "loyal_lp",
+    "mercenary",
+    "sybil",
+    "whale",
+    "kpi_holder",
+    "kpi_flash",
+    "builder",
+    "wash_trader",
+    "researcher",
+    "duplicate_filer",
+)
+# The mechanism kind each agent kind meets: LP agents stake in pools, KPI candidates compete in
+# a KPI stream, builders and wash traders are scored at checkpoints, researchers and duplicate
+# filers submit to a bounty.
+AGENT_MECHANISM = {
+    "loyal_lp": "staking",
+    "mercenary": "staking",
+    "sybil": "staking",
+    "whale": "staking",
+    "kpi_holder": "kpi_stream",
+    "kpi_flash": "kpi_stream",
+    "builder": "checkpoints",
+    "wash_trader": "checkpoints",
+    "researcher": "bounty",
+    "duplicate_filer": "bounty",
+}
+# What `capital` is to each kind (researchers and duplicate filers need none).
+CAPITAL_MEANS = {
+    "staking": "LP tokens it stakes",
+    "kpi_stream": "units of the KPI asset it can hold",
+    "checkpoints": "LP tokens of activity it sends each active day",
+}
+ENGINES = ("revm", "pyevm", "anvil")  # in-process revm and py-evm, or a fresh local anvil node per run
 LP_SYMBOL = "LP"
 LP_DECIMALS = 18  # the simulator's LP tokens are plain 18-decimal ERC-20s
 BPS = 10_000
@@ -70,6 +105,12 @@ KIND_FIELDS = {
     "mercenary": ("hurdle", "exit_below"),
     "sybil": ("hurdle", "exit_below", "addresses"),
     "whale": ("arrive_before_end",),
+    "kpi_holder": ("watch",),
+    "kpi_flash": (),
+    "builder": ("active_share",),
+    "wash_trader": ("addresses",),
+    "researcher": ("findings", "points"),
+    "duplicate_filer": ("addresses", "points", "detected"),
 }
 # Defaults, in the units the dataclasses hold.
 DEFAULT_STEP = DAY
@@ -84,7 +125,9 @@ DEFAULT_STOP_ABOVE = 1.5
 DEFAULT_ITERATE_BPS = -2_000
 DEFAULT_CLAIM_EVERY = 7 * DAY
 DEFAULT_HURDLE = 0.25
-DEFAULT_ADDRESSES = 10  # per sybil operator
+DEFAULT_ADDRESSES = 10  # per sybil operator and wash trader
+DEFAULT_DUPLICATES = 3  # addresses a duplicate filer files one finding from
+DEFAULT_POINTS = 50  # judges' points for a researcher's finding (0..100)
 DEFAULT_ARRIVE = 7 * DAY
 # Sizes beyond which a scenario is surely a typo, refused before anything runs.
 MAX_STEPS = 200_000  # steps of one run (a year in steps of ~3 minutes)
@@ -147,8 +190,26 @@ class Population:
     join_within: int  # seconds (loyal_lp): joins at a seeded time within this span of the start
     hurdle: float  # APR (fraction) above which mercenaries and sybils enter
     exit_below: float  # APR (fraction) under which they leave
-    addresses: int  # addresses per agent: sybil operators several, everyone else 1
+    addresses: int  # addresses per agent: sybil operators, wash traders, duplicate filers several; else 1
     arrive_before_end: int  # seconds (whale): enters this long before each epoch end
+    watch: bool = True  # kpi_holder: takes a reading itself after everyone else acted in a step
+    active_share: float = 1.0  # builder: chance (0..1) it is active on a given day
+    findings: int = 1  # researcher: findings it files per epoch
+    points: int = 0  # researcher, duplicate_filer: the judges' points for each finding (0..100)
+    detected: float = 1.0  # duplicate_filer: chance (0..1) judges mark each duplicate as one
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How the simulator's scorer scores one checkpoint programme (as `tpp checkpoint score`
+    would with a rules file): transfers of the programme's activity token count if they go to
+    one of its apps (or to anyone, `apps_only = false`)."""
+
+    min_transactions: int
+    min_active_days: int
+    metric: str  # volume | transactions | active_days
+    max_share_bps: int  # most one account may get of a checkpoint's award
+    apps_only: bool
 
 
 @dataclass(frozen=True)
@@ -174,6 +235,7 @@ class Scenario:
     keeper: Keeper
     delegates: Delegates
     populations: tuple[Population, ...]
+    scoring: dict[str, Scoring]  # checkpoint programme -> its scorer's rules
     sweep: Sweep | None
     overrides: dict  # the sweep overrides applied to get this scenario ({} for the file as written)
 
@@ -227,7 +289,7 @@ def _engine(value: Any) -> str:
     if isinstance(value, str) and value.strip().lower() in ENGINES:
         return value.strip().lower()
     close = difflib.get_close_matches(str(value).lower(), ENGINES, n=1) if isinstance(value, str) else []
-    hint = f'did you mean "{close[0]}"?' if close else 'try "revm" or "pyevm"'
+    hint = f'did you mean "{close[0]}"?' if close else 'try "revm", "pyevm" or "anvil"'
     raise UnitError(f"{_show(value)} is not an engine ({hint})")
 
 
@@ -252,12 +314,6 @@ def _kind(value: Any) -> str:
     raise UnitError(f"{_show(value)} is not an agent kind ({hint})")
 
 
-# Kinds the simulator cannot run yet (no agents), and where their contracts are tested instead.
-_NOT_SIMULATED = {
-    "kpi_stream": "tests/unit/test_kpi_stream.py",
-    "checkpoints": "tests/unit/test_impact_checkpoints.py",
-    "bounty": "tests/unit/test_research_bounty.py",
-}
 _NUMBER = re.compile(r"[+-]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?")
 
 
@@ -443,7 +499,7 @@ class AgentModel(_Model):
     name: OptText = None
     kind: AgentKind
     count: Whole
-    capital: LpAmount
+    capital: Optional[LpAmount] = None
     programme: OptText = None
     spread: Fraction = 0.0
     claim_every: OptDuration = None
@@ -452,6 +508,19 @@ class AgentModel(_Model):
     exit_below: OptFraction = None
     addresses: OptWhole = None
     arrive_before_end: OptDuration = None
+    watch: Flag = True
+    active_share: Fraction = 1.0
+    findings: Whole = 1
+    points: OptWhole = None
+    detected: Fraction = 1.0
+
+
+class ScoringModel(_Model):
+    min_transactions: Whole = 1
+    min_active_days: Whole = 1
+    metric: Text = "volume"
+    max_share: Fraction = 1.0
+    apps_only: Flag = True
 
 
 class SweepModel(_Model):
@@ -459,7 +528,7 @@ class SweepModel(_Model):
     parameters: Any = None  # dotted path -> list of values, checked one by one
 
 
-TOP_TABLES = ("programmes", "market", "keeper", "delegates", "agents", "sweep")
+TOP_TABLES = ("programmes", "market", "keeper", "delegates", "agents", "scoring", "sweep")
 TOP_KEYS = tuple(ScenarioModel.model_fields) + TOP_TABLES
 
 # What a sweep (or an override) may set: the scalar fields of a run, by dotted path.
@@ -683,17 +752,6 @@ def _load_specs(raw: dict, path: Path, text: str, src: specs.Source) -> _Loaded:
             )
             ok = False
         for p in result.spec.programmes:
-            if p.kind in _NOT_SIMULATED:
-                src.problems.append(
-                    Problem(
-                        src.name,
-                        line,
-                        f"programmes[{i}]",
-                        f'programme "{p.name}" is a {kinds.get(p.kind).noun}; the simulator has no agents for it yet '
-                        f"(streams and staking pools only); its contract is tested in {_NOT_SIMULATED[p.kind]}",
-                    )
-                )
-                ok = False
             twin = next((e for e, s in others if any(q.name == p.name for q in s.programmes)), None)
             if twin is not None:
                 src.problems.append(
@@ -834,9 +892,13 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
     delegates = _delegates(raw.get("delegates"), g, found)
     populations = _populations(raw.get("agents"), programmes if loaded.ok else None, step, horizon, found)
 
+    scoring = _scoring(raw.get("scoring"), programmes if loaded.ok else None, found)
+    if loaded.ok and populations is not None and keeper is not None and step is not None:
+        _check_mechanisms(programmes, populations, keeper, step, found)
+
     if len(found.items) > before or not loaded.ok or g is None or steps is None:
         return None
-    if market is None or keeper is None or delegates is None or populations is None or start is None:
+    if market is None or keeper is None or delegates is None or populations is None or start is None or scoring is None:
         return None
     return Scenario(
         path=path,
@@ -854,9 +916,96 @@ def _build(raw: dict, path: Path, loaded: _Loaded, found: _Found, sweep: Sweep |
         keeper=keeper,
         delegates=delegates,
         populations=tuple(populations),
+        scoring=scoring,
         sweep=sweep,
         overrides=dict(overrides),
     )
+
+
+def _scoring(raw: Any, programmes: list[Programme] | None, found: _Found) -> dict[str, Scoring] | None:
+    """The scorer's rules of each checkpoint programme: its [scoring.NAME] table, or the defaults."""
+    if programmes is None:
+        return None
+    checkpointed = [p.name for p in programmes if p.kind == "checkpoints"]
+    tables = raw if raw is not None else {}
+    if not isinstance(tables, dict):
+        found.error(("scoring",), "should be one [scoring.NAME] table per checkpoint programme")
+        return None
+    before = len(found.items)
+    out: dict[str, Scoring] = {}
+    for name in tables:
+        if name not in checkpointed:
+            close = difflib.get_close_matches(str(name), checkpointed, n=1)
+            hint = f'did you mean "{close[0]}"?' if close else "checkpoint programmes: " + (", ".join(checkpointed) or "none")
+            found.error(("scoring", name), f"is not a checkpoint programme of the specs ({hint})")
+    for name in checkpointed:
+        base = ("scoring", name)
+        m = _table(ScoringModel, tables.get(name), base, found)
+        if m is None:
+            continue
+        if m.metric is not None and m.metric not in impact.METRICS:
+            found.error(base + ("metric",), f"{_show(m.metric)} is not a metric (one of {', '.join(impact.METRICS)})")
+        if m.max_share == 0:
+            found.error(base + ("max_share",), 'must be more than 0% (the most one account gets of a checkpoint, try "10%")')
+        elif m.max_share is not None and m.max_share > 1:
+            found.error(base + ("max_share",), f"{_pct(m.max_share)} is above 100%")
+        if None in (m.min_transactions, m.min_active_days, m.metric, m.max_share, m.apps_only):
+            continue
+        out[name] = Scoring(m.min_transactions, m.min_active_days, m.metric, round(m.max_share * BPS), m.apps_only)
+    return None if len(found.items) > before else out
+
+
+def _check_mechanisms(
+    programmes: list[Programme], populations: list[Population], keeper: Keeper, step: int, found: _Found
+) -> None:
+    """What the agents need of the pluralistic mechanisms: one KPI agent per candidate, each able
+    to hold its threshold, readings close enough to pay; a bounty's submissions within its cap."""
+    fmt_d = units.format_duration
+    for p in programmes:
+        mine = [(i, pop) for i, pop in enumerate(populations) if pop.programme == p.name]
+        if p.kind == "kpi_stream":
+            max_gap, candidates = kpi_kind.decode_params(p.params)
+            for k, c in enumerate(candidates):
+                if c.read != "balance":
+                    found.error(
+                        ("programmes",),
+                        f'programme "{p.name}": candidate {k + 1} reads a {c.read}; the simulator plays candidates that hold '
+                        "a balance of the KPI asset only (its other readers are tested in tests/unit/test_kpi_stream.py)",
+                    )
+            players = [(i, pop, n) for i, pop in mine for n in range(pop.count)]
+            if len(players) != len(candidates):
+                at = ("agents", mine[0][0], "count") if mine else ("agents",)
+                found.error(
+                    at,
+                    f'programme "{p.name}" has {len(candidates)} candidate(s) and {len(players)} KPI agent(s) meet it; '
+                    "each kpi_holder or kpi_flash agent plays one candidate, in order, so the counts must match",
+                )
+                continue
+            for (i, pop, _), c in zip(players, candidates):
+                low = int(pop.capital * (1 - pop.spread))
+                if c.read == "balance" and low < c.threshold:
+                    found.error(
+                        ("agents", i, "capital"),
+                        f"{units.group(low // 10**LP_DECIMALS)} LP (with its spread) is below the threshold of the candidate it plays "
+                        f"({units.group(c.threshold // 10**LP_DECIMALS)}): it could never hold the KPI",
+                    )
+            every = [keeper.interval] if keeper.enabled else []
+            if any(pop.kind == "kpi_holder" and pop.watch for _, pop in mine):
+                every.append(step)
+            if not every or min(every) > max_gap:
+                gap = f'"{fmt_d(min(every))}"' if every else "never (no keeper, no watching holder)"
+                found.error(
+                    ("keeper", "interval"),
+                    f'readings of "{p.name}" come every {gap}, further apart than its max_gap "{fmt_d(max_gap)}": '
+                    f'no interval would pay (set step and keeper interval to "{fmt_d(max_gap)}" or less)',
+                )
+        elif p.kind == "bounty":
+            per_epoch = sum(pop.count * (pop.findings if pop.kind == "researcher" else pop.addresses) for _, pop in mine)
+            if per_epoch > bounty_kind.MAX_SUBMISSIONS:
+                found.error(
+                    ("agents", mine[0][0], "count"),
+                    f'the agents of "{p.name}" file {per_epoch} submissions an epoch; a bounty holds at most {bounty_kind.MAX_SUBMISSIONS}',
+                )
 
 
 def _market(m: Any, steps: int | None, found: _Found) -> Market | None:
@@ -950,7 +1099,8 @@ def _populations(
             for key in item:
                 if key in AgentModel.model_fields and key not in COMMON_AGENT_FIELDS and key not in KIND_FIELDS[kind]:
                     owners = [k for k, fields in KIND_FIELDS.items() if key in fields]
-                    found.error(base + (key,), f"does not apply to {kind} agents (it is for {' and '.join(owners)} agents)")
+                    owned = " and ".join(owners) if len(owners) < 3 else ", ".join(owners[:-1]) + " and " + owners[-1]
+                    found.error(base + (key,), f"does not apply to {kind} agents (it is for {owned} agents)")
         name = a.name if a.name is not None else kind
         if a.name is not None and not POPULATION.fullmatch(a.name):
             found.error(base + ("name",), f"{_show(a.name)} is not a population name: letters, digits, - and _ (at most 64)")
@@ -964,8 +1114,19 @@ def _populations(
                 names[name] = i
         if a.count is not None and a.count < 1:
             found.error(base + ("count",), f"{a.count}: a population has at least 1 agent")
-        if a.capital == 0:
-            found.error(base + ("capital",), 'must be more than 0 LP (try "5_000 LP")')
+        mechanism = AGENT_MECHANISM.get(kind) if kind is not None else None
+        capital = a.capital
+        if mechanism in CAPITAL_MEANS:
+            if capital is None and not _failed(a, "capital"):
+                found.error(base + ("capital",), f'is required: the {CAPITAL_MEANS[mechanism]} (try "5_000 LP")')
+            elif capital == 0:
+                found.error(base + ("capital",), 'must be more than 0 LP (try "5_000 LP")')
+        elif mechanism is not None:
+            if a.capital is not None:
+                found.error(
+                    base + ("capital",), f"does not apply to {kind} agents (they file findings; their deposits are the bounty's)"
+                )
+            capital = 0
         if a.spread is not None and a.spread > 1:
             found.error(base + ("spread",), f"{_pct(a.spread)} is above 100% (capital varies within ±spread, 0%..100%)")
         claim_every = a.claim_every
@@ -987,6 +1148,24 @@ def _populations(
         exit_below: float | None = 0.0
         addresses: int | None = 1
         arrive: int | None = 0
+        points = 0
+        if kind in ("researcher", "duplicate_filer"):
+            points = a.points if a.points is not None else (0 if _failed(a, "points") else DEFAULT_POINTS)
+            if a.points is not None and a.points > 100:
+                found.error(base + ("points",), f"{a.points}: judges give 0 to 100 points")
+            if kind == "researcher" and a.findings is not None and a.findings < 1:
+                found.error(base + ("findings",), f"{a.findings}: a researcher files at least 1 finding per epoch")
+        if kind in ("wash_trader", "duplicate_filer"):
+            default = DEFAULT_ADDRESSES if kind == "wash_trader" else DEFAULT_DUPLICATES
+            addresses = a.addresses if a.addresses is not None else (None if _failed(a, "addresses") else default)
+            if addresses is not None and addresses < 2:
+                found.error(base + ("addresses",), f"{addresses}: a {kind} uses at least 2 addresses")
+        if kind == "builder" and a.active_share == 0:
+            found.error(base + ("active_share",), 'must be more than 0% (the chance a builder is active on a day, try "50%")')
+        for key in ("active_share", "detected"):
+            value = getattr(a, key)
+            if value is not None and value > 1:
+                found.error(base + (key,), f"{_pct(value)} is above 100% (a chance between 0% and 100%)")
         if kind == "loyal_lp":
             join_within = a.join_within
             if join_within is not None and horizon is not None and join_within > horizon:
@@ -1026,7 +1205,7 @@ def _populations(
                         f'"{fmt_d(arrive)}" is longer than the shortest epoch of {p.name} ({fmt_d(shortest)}); try "{fmt_d(min(DEFAULT_ARRIVE, shortest))}"',
                     )
         if (
-            None not in (name, kind, a.count, a.capital, a.spread, claim_every)
+            None not in (name, kind, a.count, capital, a.spread, claim_every, a.watch, a.active_share, a.findings, a.detected)
             and programme is not None
             and join_within is not None
             and hurdle is not None
@@ -1039,7 +1218,7 @@ def _populations(
                     name,
                     kind,
                     a.count,
-                    a.capital,
+                    capital,
                     programme,
                     a.spread,
                     claim_every,
@@ -1048,6 +1227,11 @@ def _populations(
                     exit_below,
                     addresses,
                     arrive,
+                    watch=a.watch,
+                    active_share=a.active_share,
+                    findings=a.findings,
+                    points=points,
+                    detected=a.detected,
                 )
             )
     if len(found.items) > before:
@@ -1056,30 +1240,33 @@ def _populations(
 
 
 def _population_programme(a: Any, programmes: list[Programme] | None, base: tuple, found: _Found) -> str | None:
-    """The staking programme a population farms: the one it names, or the first staking one."""
+    """The programme a population meets: the one it names, or the first of the kind its agents
+    meet (staking pools for LP agents, KPI streams for KPI candidates, …)."""
     if programmes is None:  # the specs have problems of their own, reported with them
         return a.programme
-    staking = [p.name for p in programmes if p.kind == "staking"]
+    wanted = AGENT_MECHANISM.get(a.kind)
+    if wanted is None:  # the kind is wrong, reported with it
+        return None
+    noun, plural = kinds.get(wanted).noun, kinds.get(wanted).plural
+    fitting = [p.name for p in programmes if p.kind == wanted]
     if a.programme is None:
         if _failed(a, "programme"):
             return None
-        if not staking:
-            streams = ", ".join(p.name for p in programmes)
-            found.error(
-                base + ("programme",), f"the specs hold no staking programme for LP agents to farm (only streams: {streams})"
-            )
+        if not fitting:
+            held = ", ".join(f"{p.name} ({p.kind})" for p in programmes)
+            found.error(base + ("programme",), f"the specs hold no {noun} for {a.kind} agents to meet (they hold: {held})")
             return None
-        return staking[0]
+        return fitting[0]
     named = next((p for p in programmes if p.name == a.programme), None)
     if named is None:
         close = difflib.get_close_matches(a.programme, [p.name for p in programmes], n=1)
-        hint = f'did you mean "{close[0]}"?' if close else "staking programmes: " + (", ".join(staking) or "none")
+        hint = f'did you mean "{close[0]}"?' if close else f"{plural}: " + (", ".join(fitting) or "none")
         found.error(base + ("programme",), f'no programme "{a.programme}" in the specs ({hint})')
         return None
-    if named.kind != "staking":
-        hint = f'try "{staking[0]}"' if staking else "the specs hold no staking programme"
-        noun = kinds.get(named.kind).noun if named.kind in kinds.names() else named.kind
-        found.error(base + ("programme",), f'"{a.programme}" is a {noun}; LP agents stake in a staking programme ({hint})')
+    if named.kind != wanted:
+        hint = f'try "{fitting[0]}"' if fitting else f"the specs hold no {noun}"
+        is_a = kinds.get(named.kind).noun if named.kind in kinds.names() else named.kind
+        found.error(base + ("programme",), f'"{a.programme}" is a {is_a}; {a.kind} agents meet a {noun} ({hint})')
         return None
     return named.name
 
@@ -1137,6 +1324,13 @@ def _resolve(key: Any, raw: dict) -> tuple[tuple | None, str | None]:
         if field not in _agent_fields(kind):
             return None, f'"{field}" does not apply to {kind} agents (population "{pop}")'
         return ("agents", index, field), None
+    if key == "scoring" or key.startswith("scoring."):
+        parts = key.split(".")
+        if len(parts) != 3 or parts[2] not in ScoringModel.model_fields:
+            return None, 'name a checkpoint programme\'s scoring field: "scoring.<programme>.<field>" (fields: ' + ", ".join(
+                ScoringModel.model_fields
+            ) + ")"
+        return ("scoring", parts[1], parts[2]), None
     if key in NOT_SETTABLE or key.split(".")[0] in ("sweep", "programmes", "name", "description", "seed"):
         reason = NOT_SETTABLE.get(key) or NOT_SETTABLE[key.split(".")[0]]
         return None, f'"{key}" cannot be swept: {reason}'

@@ -12,13 +12,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Agent kinds that receive emission (delegates, keepers and the market do not).
-RECIPIENT_KINDS = ("loyal_lp", "mercenary", "sybil", "whale")
+RECIPIENT_KINDS = (
+    "loyal_lp",
+    "mercenary",
+    "sybil",
+    "whale",
+    "kpi_holder",
+    "kpi_flash",
+    "builder",
+    "wash_trader",
+    "researcher",
+    "duplicate_filer",
+)
 
 
 @dataclass(frozen=True)
 class ProgrammeInfo:
     name: str
-    kind: str  # "stream" or "staking"
+    kind: str  # a mechanism kind ("stream", "staking", "kpi_stream", "checkpoints", "bounty")
     address: str  # the Programme (lifecycle controller)
     mechanism: str  # the LinearStream or StakingRewards clone
 
@@ -41,6 +52,7 @@ class ProgrammeSample:
     stakers: int  # addresses with a stake at the sample time
     emitting: bool  # an epoch is live, started, not ended and not halted
     emitted: int  # wei emitted so far: minted, plus accrued to recipients and not yet minted
+    held: int = 0  # kpi_stream: candidates holding the KPI at the sample (bit i: candidate i)
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,10 @@ class Trace:
     windows: list[Window] = field(default_factory=list)
     # programme -> time its emission stopped for good (STOPPED or KILLED), None if it did not
     stopped_at: dict[str, int | None] = field(default_factory=dict)
+    # checkpoints: programme -> owner -> true impact (wei of activity it sent to the app)
+    impact: dict[str, dict[str, int]] = field(default_factory=dict)
+    # bounty: programme -> owner -> submissions it filed
+    submissions: dict[str, dict[str, int]] = field(default_factory=dict)
     transactions: int = 0  # transactions the agents, keeper and delegates sent
     decimals: int = 18
 
