@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NPM_CACHE_FLAGS := --no-audit --no-fund
 
-.PHONY: setup demo test lint browser bench bench-sim bench-cli bench-index clean
+.PHONY: setup demo test lint browser bench bench-sim bench-sim-engines bench-cli bench-index clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench: setup
 
 bench-sim: setup
 	$(BIN)/python bench/sim.py
+
+bench-sim-engines: setup
+	$(BIN)/python bench/sim_engines.py
 
 bench-cli: setup
 	$(BIN)/python bench/cli.py

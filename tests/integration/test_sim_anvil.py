@@ -17,42 +17,7 @@ from tpp.sim.scenario import load_scenario
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 
-SHORT = {  # the example's 30-day epochs, checkpoints and windows shrunk to fit 13 days
-    'cycle_length = "30d"': 'cycle_length = "6d"',
-    'window_length = "7d"': 'window_length = "2d"',
-    '"2027-01-31"': '"2027-01-07"',
-    'epoch_duration = "30d"': 'epoch_duration = "6d"',
-    'evaluation_window = "7d"': 'evaluation_window = "2d"',
-    'period = "10d"': 'period = "2d"',
-    'dispute_window = "2d"': 'dispute_window = "1d"',
-    'scoring_period = "7d"': 'scoring_period = "2d"',
-    '"300k ZK"': '"60k ZK"',
-    '"200k ZK"': '"40k ZK"',
-    # On anvil a step's transactions take real seconds of block time, so readings one step
-    # apart drift a little beyond it: a gap of exactly the step would drop those intervals.
-    'max_gap = "6h"': 'max_gap = "7h"',
-}
-
-
-def _scenario(tmp_path):
-    spec = (EXAMPLES / "pluralistic-programmes.toml").read_text()
-    for old, new in SHORT.items():
-        assert old in spec
-        spec = spec.replace(old, new)
-    (tmp_path / "pluralistic-programmes.toml").write_text(spec)
-    text = (EXAMPLES / "pluralistic.toml").read_text().replace('horizon = "62d"', 'horizon = "13d"')
-    text = text.replace('claim_every = "7d"', 'claim_every = "2d"').replace('claim_every = "5d"', 'claim_every = "2d"')
-    path = tmp_path / "scenario.toml"
-    path.write_text(text)
-    # fewer agents: a few hundred transactions keep the node run within a couple of minutes
-    # (and no cap per account: with 4 builders a 20% cap leaves a share of each award to the
-    # next checkpoint, so the totals would hang on which period a transfer's block falls in)
-    return path, {
-        "agents.builders.count": 4,
-        "agents.washer.addresses": 3,
-        "agents.researchers.count": 2,
-        "scoring.impact.max_share": "100%",
-    }
+SHORT = EXAMPLES / "pluralistic-short.toml"  # two 6-day epochs over 13 days, few agents
 
 
 def _paid_by_kind(trace, programme):
@@ -75,8 +40,7 @@ def _paid_by_agent(trace, programme):
 
 def test_pluralistic_mechanisms_on_anvil_match_revm(tmp_path):
     previous = boa.env
-    path, overrides = _scenario(tmp_path)
-    scenario = load_scenario(path, overrides)
+    scenario = load_scenario(SHORT)
     on_anvil = run_scenario(scenario, engine="anvil").trace
     assert boa.env is previous  # the run's node is gone and the embedded env is back
     on_revm = run_scenario(scenario, engine="revm").trace
@@ -103,8 +67,9 @@ def test_pluralistic_mechanisms_on_anvil_match_revm(tmp_path):
 
 
 def test_tpp_sim_engine_anvil_from_the_command_line(tmp_path):
-    path, _ = _scenario(tmp_path)
-    path.write_text(path.read_text().replace('horizon = "13d"', 'horizon = "3d"'))
+    path = tmp_path / "pluralistic-short.toml"
+    path.write_text(SHORT.read_text().replace('horizon = "13d"', 'horizon = "3d"'))
+    (tmp_path / "pluralistic-short-programmes.toml").write_text((EXAMPLES / "pluralistic-short-programmes.toml").read_text())
     out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "tpp.cli", "sim", str(path), "--engine", "anvil", "--out", str(out)],

@@ -100,7 +100,7 @@ class RunResult:
     chain: Chain
     world: World
     agents: list[Agent]
-    setup_transactions: int  # votes, roles and funding before the first step (deployments not counted)
+    setup_transactions: int  # votes, roles and funding before the first step (on anvil, deployments too)
 
 
 # Agent kinds that hold a token the simulator deploys for their programme's kind, and what it is.
