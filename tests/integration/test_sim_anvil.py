@@ -11,21 +11,13 @@ import sys
 import boa
 import pytest
 
-from tests.sim.conftest import EXAMPLES
+from tests.sim.conftest import EXAMPLES, paid_by_kind
 from tpp.sim.runner import run_scenario
 from tpp.sim.scenario import load_scenario
 
 pytestmark = [pytest.mark.integration, pytest.mark.ignore_isolation]
 
 SHORT = EXAMPLES / "pluralistic-short.toml"  # two 6-day epochs over 13 days, few agents
-
-
-def _paid_by_kind(trace, programme):
-    kinds = {p.address: p.kind for p in trace.participants}
-    out: dict[str, int] = {}
-    for address, wei in trace.rewards[programme].items():
-        out[kinds[address]] = out.get(kinds[address], 0) + wei
-    return out
 
 
 def _paid_by_agent(trace, programme):
@@ -46,7 +38,7 @@ def test_pluralistic_mechanisms_on_anvil_match_revm(tmp_path):
     on_revm = run_scenario(scenario, engine="revm").trace
     assert on_anvil.engine == "anvil" and on_anvil.transactions > 300
     for trace in (on_anvil, on_revm):
-        depth, impact, research = (_paid_by_kind(trace, name) for name in ("depth", "impact", "research"))
+        depth, impact, research = (paid_by_kind(trace, name) for name in ("depth", "impact", "research"))
         # In one block (revm) the flash depositor's moment between two readings lasts 0 s; on
         # anvil every transaction is a block a second or so later, so it is paid for the
         # seconds it really held between the keeper's reading and another one: dust.
@@ -55,7 +47,7 @@ def test_pluralistic_mechanisms_on_anvil_match_revm(tmp_path):
         assert 0 < research["duplicate_filer"] < research["researcher"]
     # The actors' addresses differ between the chains (anvil's are real keys); their agents
     # are the same. The bounty splits each epoch's emission by points: the same shares.
-    assert _paid_by_kind(on_revm, "depth").get("kpi_flash", 0) == 0
+    assert paid_by_kind(on_revm, "depth").get("kpi_flash", 0) == 0
     anvil_paid, revm_paid = _paid_by_agent(on_anvil, "research"), _paid_by_agent(on_revm, "research")
     assert anvil_paid.keys() == revm_paid.keys()
     for agent, wei in revm_paid.items():

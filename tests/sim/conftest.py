@@ -35,6 +35,15 @@ voting_power = "1_000_000 ZK"
 """
 
 
+def paid_by_kind(trace, programme: str) -> dict[str, int]:
+    """Wei a programme paid to each agent kind (its addresses' rewards summed)."""
+    kinds = {p.address: p.kind for p in trace.participants}
+    out: dict[str, int] = {}
+    for address, wei in trace.rewards[programme].items():
+        out[kinds[address]] = out.get(kinds[address], 0) + wei
+    return out
+
+
 @pytest.fixture
 def write_scenario(tmp_path):
     """Write a scenario: the tiny pool, given agent tables, and a few settings."""

@@ -13,7 +13,7 @@ from tpp.sim.runner import run_scenario
 from tpp.sim.scenario import load_scenario
 from tpp.specs.spec import SpecError
 
-from .conftest import EXAMPLES, WAD
+from .conftest import EXAMPLES, WAD, paid_by_kind
 
 SCENARIO = EXAMPLES / "pluralistic.toml"
 
@@ -22,14 +22,6 @@ def _run(overrides=None, seed=None, engine=None):
     result = run_scenario(load_scenario(SCENARIO, overrides or {}, seed), engine=engine)
     rows = {row["programme"]: row for row in metrics.run_rows(result.trace)}
     return result, rows
-
-
-def _by_kind(trace, programme):
-    kinds = {p.address: p.kind for p in trace.participants}
-    out: dict[str, int] = {}
-    for address, wei in trace.rewards[programme].items():
-        out[kinds[address]] = out.get(kinds[address], 0) + wei
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -46,21 +38,21 @@ def undefended():
 
 def test_kpi_flash_depositor_earns_nothing_against_a_watching_holder(defended, undefended):
     result, rows = defended
-    paid = _by_kind(result.trace, "depth")
+    paid = paid_by_kind(result.trace, "depth")
     assert paid.get("kpi_flash", 0) == 0
     assert paid["kpi_holder"] == pytest.approx(600_000 * WAD, rel=1e-9)  # every interval held, all of it to A
     assert rows["depth"]["kpi_held_days"] > 59  # 60 days of emission, held throughout
     # Without the holder's own readings the keeper's reading is the only one, and the flash
     # depositor is holding at every one of them: it takes about half.
     result, rows = undefended
-    paid = _by_kind(result.trace, "depth")
+    paid = paid_by_kind(result.trace, "depth")
     assert 0.4 < paid["kpi_flash"] / sum(paid.values()) < 0.6
     assert rows["depth"]["kpi_candidate_days"] > rows["depth"]["kpi_held_days"]
 
 
 def test_wash_trader_earns_nothing_when_only_the_app_counts(defended, undefended):
     result, rows = defended
-    assert _by_kind(result.trace, "impact").get("wash_trader", 0) == 0
+    assert paid_by_kind(result.trace, "impact").get("wash_trader", 0) == 0
     impact = rows["impact"]
     deciles = [impact[f"impact_decile_{d}"] for d in range(1, 11)]
     assert sum(deciles) == pytest.approx(1.0)
@@ -78,7 +70,7 @@ def test_duplicate_filer_earns_less_than_filing_once(tmp_path):
     fixed = {"agents.researchers.spread": "0%"}
     result, rows = _run(fixed)
     trace = result.trace
-    paid = _by_kind(trace, "research")
+    paid = paid_by_kind(trace, "research")
     per_finding = paid["researcher"] / (6 * 2 * 2)  # 6 researchers x 2 findings x 2 epochs
     # One finding filed from 4 addresses and caught: 0.9^3 of one filing's weight, shared by 4.
     assert paid["duplicate_filer"] == pytest.approx(2 * per_finding * 0.9**3, rel=1e-6)
@@ -89,7 +81,7 @@ def test_duplicate_filer_earns_less_than_filing_once(tmp_path):
     assert research["awards_per_submission"] == pytest.approx(research["rewards_tokens"] / 32)
     # Uncaught, each of the 4 filings counts as a finding of its own.
     result, _ = _run({**fixed, "agents.filer.detected": "0%"})
-    paid = _by_kind(result.trace, "research")
+    paid = paid_by_kind(result.trace, "research")
     assert paid["duplicate_filer"] == pytest.approx(2 * 4 * paid["researcher"] / 24, rel=1e-6)
 
 

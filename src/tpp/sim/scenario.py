@@ -41,6 +41,7 @@ from tpp.base.units import DAY, UnitError
 from tpp.model import impact, kinds
 from tpp.model.kinds import bounty as bounty_kind
 from tpp.model.kinds import kpi_stream as kpi_kind
+from tpp.sim.trace import RECIPIENT_KINDS
 from tpp.specs import spec as specs
 from tpp.specs.spec import GlobalParams, LineIndex, Problem, Programme, SpecError, SpecFile
 
@@ -61,18 +62,7 @@ __all__ = [
     "load_scenario",
 ]
 
-KINDS = (
-    "loyal_lp",
-    "mercenary",
-    "sybil",
-    "whale",
-    "kpi_holder",
-    "kpi_flash",
-    "builder",
-    "wash_trader",
-    "researcher",
-    "duplicate_filer",
-)
+KINDS = RECIPIENT_KINDS  # the agent kinds (every one of them receives emission)
 # The mechanism kind each agent kind meets: LP agents stake in pools, KPI candidates compete in
 # a KPI stream, builders and wash traders are scored at checkpoints, researchers and duplicate
 # filers submit to a bounty.
@@ -88,6 +78,8 @@ AGENT_MECHANISM = {
     "researcher": "bounty",
     "duplicate_filer": "bounty",
 }
+if set(AGENT_MECHANISM) != set(KINDS):
+    raise RuntimeError("scenario: every agent kind meets exactly one mechanism kind (AGENT_MECHANISM)")
 # What `capital` is to each kind (researchers and duplicate filers need none).
 CAPITAL_MEANS = {
     "staking": "LP tokens it stakes",
